@@ -1,0 +1,53 @@
+"""chatkit: chatbots that are safe to put in front of people.
+
+``import chatkit`` stays light: torch and transformers load only when a model does.
+"""
+
+from chatkit.bot import ChatBot, ReplyStream
+from chatkit.config import Settings, load_settings
+from chatkit.decoding import PRESETS, DecodingConfig
+from chatkit.errors import (
+    ChatkitError,
+    ConfigError,
+    ContextOverflowError,
+    ConversationNotFoundError,
+    GenerationError,
+    InvalidMessageError,
+    ModelLoadError,
+    StoreError,
+)
+from chatkit.generator import Generation, GenerationStream, Generator, TransformersGenerator
+from chatkit.store import Conversation, MemoryStore, Store, StoredMessage
+from chatkit.types import Message, Reply, Role, Timings, Usage
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PRESETS",
+    "ChatBot",
+    "ChatkitError",
+    "ConfigError",
+    "ContextOverflowError",
+    "Conversation",
+    "ConversationNotFoundError",
+    "DecodingConfig",
+    "Generation",
+    "GenerationError",
+    "GenerationStream",
+    "Generator",
+    "InvalidMessageError",
+    "MemoryStore",
+    "Message",
+    "ModelLoadError",
+    "Reply",
+    "ReplyStream",
+    "Role",
+    "Settings",
+    "Store",
+    "StoreError",
+    "StoredMessage",
+    "Timings",
+    "TransformersGenerator",
+    "Usage",
+    "load_settings",
+]

@@ -1,0 +1,66 @@
+"""Decoding settings: how a reply is sampled from the model, as validated, named presets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chatkit.errors import ConfigError
+
+
+class DecodingConfig(BaseModel):
+    """One reply's sampling settings. Immutable; derive variants with ``with_overrides``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_new_tokens: int = Field(64, ge=1, le=4096, description="Most tokens one reply may have.")
+    temperature: float = Field(0.7, ge=0.0, le=5.0, description="0 decodes greedily; higher is more random.")
+    top_k: int = Field(0, ge=0, description="Sample from the k likeliest tokens; 0 turns it off.")
+    top_p: float = Field(1.0, gt=0.0, le=1.0, description="Nucleus sampling mass; 1 turns it off.")
+    min_p: float = Field(0.0, ge=0.0, lt=1.0, description="Drop tokens below this share of the top token's probability.")
+    typical_p: float = Field(1.0, gt=0.0, le=1.0, description="Locally typical sampling mass; 1 turns it off.")
+    repetition_penalty: float = Field(1.0, ge=1.0, le=3.0, description="CTRL penalty on tokens already seen; 1 is off.")
+    no_repeat_ngram_size: int = Field(0, ge=0, le=16, description="Forbid repeating any n-gram of this size; 0 is off.")
+    stop: tuple[str, ...] = Field((), description="Strings that end the reply; they are not included in it.")
+    seed: int | None = Field(None, description="Fixed seed for reproducible sampling; None draws a fresh one.")
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0.0
+
+    def with_overrides(self, **overrides: Any) -> DecodingConfig:
+        """A copy with some fields changed, validated like the original."""
+        return parse_decoding({**self.model_dump(), **overrides})
+
+
+PRESETS: dict[str, DecodingConfig] = {
+    "greedy": DecodingConfig(temperature=0.0),
+    "balanced": DecodingConfig(temperature=0.7, top_p=0.9, repetition_penalty=1.15, no_repeat_ngram_size=4),
+    "creative": DecodingConfig(temperature=1.0, top_p=0.95, min_p=0.05, repetition_penalty=1.1, no_repeat_ngram_size=3),
+}
+
+
+def preset(name: str) -> DecodingConfig:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"unknown decoding preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+
+
+def parse_decoding(values: dict[str, Any]) -> DecodingConfig:
+    """Validate raw values into a DecodingConfig, turning pydantic's errors into one ConfigError."""
+    try:
+        return DecodingConfig(**values)
+    except ValidationError as e:
+        raise ConfigError(f"invalid decoding settings: {describe_validation_error(e)}") from None
+
+
+def describe_validation_error(e: ValidationError) -> str:
+    """pydantic's errors in one line: 'field.path: problem (got value)'."""
+    parts = []
+    for err in e.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "value"
+        got = f" (got {err['input']!r})" if err["type"] != "missing" and "input" in err else ""
+        parts.append(f"{where}: {err['msg']}{got}")
+    return "; ".join(parts)

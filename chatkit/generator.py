@@ -1,0 +1,310 @@
+"""Generators: model backends that turn a list of messages into reply text.
+
+The local backend loads any Hugging Face causal LM directory with a chat template. One worker
+thread owns the model, so model work never blocks the event loop and requests are served in
+order (the natural place to batch later).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from chatkit.decoding import DecodingConfig
+from chatkit.errors import ConfigError, GenerationError, ModelLoadError
+from chatkit.types import Message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str  # stop | length | cancelled
+    first_token_s: float | None
+    generate_s: float
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """What ChatBot needs from a model backend."""
+
+    max_context_tokens: int
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        """Prompt tokens for these messages, rendered with the model's chat template."""
+        ...
+
+    def stream(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> GenerationStream:
+        ...
+
+    async def generate(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> Generation:
+        ...
+
+    async def aclose(self) -> None:
+        ...
+
+
+class GenerationStream(AsyncIterator[str]):
+    """Reply text as it is generated; ``result`` holds the whole Generation once iteration ends.
+
+    Closing it (``aclose``, or leaving an ``async with aclosing(...)`` block) stops the model
+    within one token step.
+    """
+
+    def __init__(self, pieces: Callable[[GenerationStream], AsyncIterator[str]]) -> None:
+        self.result: Generation | None = None
+        self._pieces = pieces(self)
+
+    async def __anext__(self) -> str:
+        return await self._pieces.__anext__()
+
+    async def aclose(self) -> None:
+        await self._pieces.aclose()  # type: ignore[attr-defined]
+
+
+def bundled_model_path() -> Path:
+    return Path(str(resources.files("chatkit") / "assets" / "model"))
+
+
+def _pick_device(device: str) -> str:
+    import torch
+
+    if device != "auto":
+        return device
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def _check_model_dir(path: Path) -> None:
+    if not path.exists():
+        raise ModelLoadError(f"model path {path} does not exist; pass a local model directory (--model PATH or model.path)")
+    if not path.is_dir():
+        raise ModelLoadError(f"model path {path} is a file; pass the directory that holds config.json and the weights")
+    if not (path / "config.json").is_file():
+        raise ModelLoadError(f"{path} is not a model directory (no config.json); point to a Hugging Face model folder")
+
+
+class TransformersGenerator:
+    """A local ``transformers`` causal LM. Use ``TransformersGenerator.load(path)``."""
+
+    def __init__(self, model: Any, tokenizer: Any, *, name: str, max_context_tokens: int) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.name = name
+        self.max_context_tokens = max_context_tokens
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chatkit-model")
+        self._active: set[threading.Event] = set()
+        eos = model.generation_config.eos_token_id
+        eos = [] if eos is None else [eos] if isinstance(eos, int) else list(eos)
+        self.eos_token_ids = sorted({*eos, *([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])})
+        pad = tokenizer.pad_token_id
+        self.pad_token_id = pad if pad is not None else (self.eos_token_ids[0] if self.eos_token_ids else 0)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, device: str = "auto", threads: int = 0,
+             max_context_tokens: int = 0) -> TransformersGenerator:
+        """Load a model directory (default: the bundled model) without touching any model hub."""
+        model_dir = Path(path).expanduser() if path else bundled_model_path()
+        _check_model_dir(model_dir)
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a progress bar per load is noise in a chat or a pipe
+        if threads:
+            torch.set_num_threads(threads)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        except (OSError, ValueError, TypeError) as e:
+            raise ModelLoadError(f"cannot load a tokenizer from {model_dir}: {_first_line(e)}") from None
+        if not getattr(tokenizer, "chat_template", None):
+            raise ModelLoadError(
+                f"{model_dir} has no chat template; use a chat model, or add a 'chat_template' to its tokenizer_config.json"
+            )
+        try:
+            model = AutoModelForCausalLM.from_pretrained(model_dir, local_files_only=True)
+        except (OSError, ValueError, KeyError, RuntimeError) as e:
+            raise ModelLoadError(f"cannot load a causal language model from {model_dir}: {_first_line(e)}") from None
+        dev = _pick_device(device)
+        model.to(dev).eval()
+        limit = max_context_tokens or int(getattr(model.config, "max_position_embeddings", 0) or 2048)
+        log.info("loaded %s on %s (%.1fM parameters, context %d tokens)", model_dir, dev,
+                 sum(p.numel() for p in model.parameters()) / 1e6, limit)
+        return cls(model, tokenizer, name=str(model_dir), max_context_tokens=limit)
+
+    # -- prompts --------------------------------------------------------------------------------
+    def encode(self, messages: Sequence[Message], *, add_generation_prompt: bool = True) -> list[int]:
+        out = self.tokenizer.apply_chat_template([m.as_dict() for m in messages], tokenize=True,
+                                                 add_generation_prompt=add_generation_prompt, return_dict=True)
+        ids = out["input_ids"]
+        return list(ids[0] if ids and isinstance(ids[0], list) else ids)
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        return len(self.encode(messages, add_generation_prompt=True))
+
+    # -- generation -----------------------------------------------------------------------------
+    async def generate(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> Generation:
+        stream = self.stream(messages, decoding, adapter)
+        async for _ in stream:
+            pass
+        assert stream.result is not None
+        return stream.result
+
+    def stream(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> GenerationStream:
+        if adapter is not None:
+            raise ConfigError(f"unknown adapter {adapter!r}: this model has no LoRA adapters configured")
+        return GenerationStream(lambda s: self._pieces(s, list(messages), decoding))
+
+    async def _pieces(self, stream: GenerationStream, messages: list[Message], decoding: DecodingConfig) -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        cancel = threading.Event()
+        prompt = self.encode(messages)
+        t0 = time.perf_counter()
+        self._active.add(cancel)
+        future = loop.run_in_executor(self._executor, self._work, prompt, decoding, cancel,
+                                      lambda kind, value: loop.call_soon_threadsafe(queue.put_nowait, (kind, value)))
+        ids: list[int] = []
+        emitted, first_token_s, reason, text = 0, None, "length", ""
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "error":
+                    raise GenerationError(f"the model failed while generating: {type(value).__name__}: {value}") from value
+                if kind == "done":
+                    break
+                if first_token_s is None:
+                    first_token_s = time.perf_counter() - t0
+                ids.extend(value)
+                if any(t in self.eos_token_ids for t in value):
+                    reason = "stop"
+                text = self.tokenizer.decode(ids, skip_special_tokens=True).lstrip()
+                cut = _find_stop(text, decoding.stop)
+                if cut is not None:
+                    text, reason = text[:cut], "stop"
+                    cancel.set()
+                    break
+                ready = len(text) - _holdback(text, decoding.stop)
+                if ready > emitted:
+                    yield text[emitted:ready]
+                    emitted = ready
+            text = text.rstrip()
+            if len(text) > emitted:
+                yield text[emitted:]
+        finally:
+            cancel.set()
+            self._active.discard(cancel)
+            if not future.done():
+                # Wait for the worker so the next request never overlaps this one on the model.
+                await asyncio.shield(future)
+        if cancel.is_set() and reason == "length" and len(ids) < decoding.max_new_tokens:
+            reason = "cancelled"
+        stream.result = Generation(text=text, prompt_tokens=len(prompt), completion_tokens=len(ids),
+                                   finish_reason=reason, first_token_s=first_token_s, generate_s=time.perf_counter() - t0)
+
+    def _work(self, prompt: list[int], decoding: DecodingConfig, cancel: threading.Event,
+              send: Callable[[str, Any], None]) -> None:
+        """Runs in the model thread: generate, pushing token ids to ``send`` as they come."""
+        import torch
+
+        try:
+            if cancel.is_set():
+                return
+            if decoding.seed is not None:
+                torch.manual_seed(decoding.seed)
+            input_ids = torch.tensor([prompt], device=self.model.device)
+            with torch.inference_mode():
+                self.model.generate(
+                    input_ids, attention_mask=torch.ones_like(input_ids), streamer=_Streamer(send),
+                    stopping_criteria=_stopping(cancel), eos_token_id=self.eos_token_ids or None,
+                    pad_token_id=self.pad_token_id, **generation_kwargs(decoding),
+                )
+        except Exception as e:  # reported to the caller as GenerationError; the thread lives on
+            log.exception("generation failed")
+            send("error", e)
+        finally:
+            send("done", None)
+
+    async def aclose(self) -> None:
+        for event in list(self._active):
+            event.set()
+        await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown)
+
+
+def generation_kwargs(d: DecodingConfig) -> dict[str, Any]:
+    """DecodingConfig as ``model.generate`` keyword arguments."""
+    kw: dict[str, Any] = {"max_new_tokens": d.max_new_tokens, "do_sample": not d.greedy}
+    if d.repetition_penalty != 1.0:
+        kw["repetition_penalty"] = d.repetition_penalty
+    if d.no_repeat_ngram_size:
+        kw["no_repeat_ngram_size"] = d.no_repeat_ngram_size
+    if not d.greedy:
+        kw.update(temperature=d.temperature, top_p=d.top_p, top_k=d.top_k or None,
+                  min_p=d.min_p or None, typical_p=d.typical_p)
+    else:  # keep the model's own generation_config from turning sampling back on
+        kw.update(temperature=None, top_p=None, top_k=None)
+    return kw
+
+
+def _stopping(cancel: threading.Event) -> Any:
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class Cancelled(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            import torch
+
+            return torch.full((input_ids.shape[0],), cancel.is_set(), dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([Cancelled()])
+
+
+class _Streamer:
+    """transformers streamer protocol (put/end) that forwards new token ids; skips the prompt."""
+
+    def __init__(self, send: Callable[[str, Any], None]) -> None:
+        self._send = send
+        self._prompt_seen = False
+
+    def put(self, value: Any) -> None:
+        if not self._prompt_seen:
+            self._prompt_seen = True
+            return
+        self._send("tokens", [int(t) for t in value.reshape(-1).tolist()])
+
+    def end(self) -> None:
+        pass
+
+
+def _find_stop(text: str, stops: Sequence[str]) -> int | None:
+    hits = [i for s in stops if s and (i := text.find(s)) >= 0]
+    return min(hits) if hits else None
+
+
+def _holdback(text: str, stops: Sequence[str]) -> int:
+    """How many trailing characters to keep back: a partial stop string or an unfinished UTF-8 sequence."""
+    keep = len(text) - len(text.rstrip("\ufffd"))
+    for s in stops:
+        for n in range(min(len(s) - 1, len(text)), 0, -1):
+            if text.endswith(s[:n]):
+                keep = max(keep, n)
+                break
+    return keep
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

@@ -1,0 +1,49 @@
+"""Data that crosses module lines: messages, replies, usage and timings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from policies.base import Verdict
+
+
+class Role(StrEnum):
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The form chat templates take."""
+        return {"role": str(self.role), "content": self.content}
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    dropped_messages: int = 0  # history left out of the prompt to fit the context window
+
+
+@dataclass(frozen=True)
+class Timings:
+    total_s: float = 0.0
+    generate_s: float = 0.0
+    first_token_s: float | None = None  # from the call to the first generated token
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    verdicts: tuple[Verdict, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+    timings: Timings = field(default_factory=Timings)
+    finish_reason: str = "stop"  # stop | length | blocked | fallback

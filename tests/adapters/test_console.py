@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+
+from adapters.console import ConsoleChat
+from chatkit import ChatBot, MemoryStore, Settings
+from chatkit.generator import TransformersGenerator
+
+
+class KeepOpen(TransformersGenerator):
+    """The shared generator, shielded from the console's aclose at the end of a run."""
+
+    async def aclose(self) -> None:
+        pass
+
+
+def console(generator: TransformersGenerator, lines: str, **kwargs: object) -> tuple[str, str, MemoryStore]:
+    store = MemoryStore()
+    shared = KeepOpen(generator.model, generator.tokenizer, name="shared", max_context_tokens=generator.max_context_tokens)
+    bot = ChatBot(shared, store=store, settings=Settings(decoding={"preset": "greedy", "max_new_tokens": 24}))
+    out, err = io.StringIO(), io.StringIO()
+    assert ConsoleChat(bot, stdin=io.StringIO(lines), stdout=out, stderr=err, interactive=False, **kwargs).run() == 0
+    return out.getvalue(), err.getvalue(), store
+
+
+def test_scripted_chat_prints_one_line_per_message(generator: TransformersGenerator) -> None:
+    out, err, _ = console(generator, "hi\n\nwhat is your name?\n")
+    lines = out.splitlines()
+    assert len(lines) == 2 and all(line.strip() for line in lines)
+    assert err == ""
+
+
+def test_commands_reset_and_system(generator: TransformersGenerator) -> None:
+    out, err, store = console(generator, "hi\n/reset\n/system You are terse.\n/system\nhello\n/help\n/bogus\n")
+    assert len(out.splitlines()) == 2
+    assert "conversation reset" in err and "system prompt: You are terse." in err
+    assert "/quit" in err and "unknown command /bogus" in err
+    import asyncio
+
+    conv = asyncio.run(store.load("console"))
+    assert conv is not None and conv.system_prompt == "You are terse." and len(conv.messages) == 2
+
+
+def test_quit_stops_reading(generator: TransformersGenerator) -> None:
+    out, _, _ = console(generator, "hi\n/quit\nnever answered\n")
+    assert len(out.splitlines()) == 1
+
+
+def test_a_bad_line_is_reported_and_the_chat_goes_on(generator: TransformersGenerator) -> None:
+    out, err, _ = console(generator, "x" * 9000 + "\nhello\n")
+    lines = out.splitlines()
+    assert len(lines) == 2 and lines[0] == "" and lines[1].strip()
+    assert "line 1" in err and "over the limit" in err
+
+
+def test_system_prompt_option(generator: TransformersGenerator) -> None:
+    import asyncio
+
+    _, _, store = console(generator, "hi\n", system_prompt="You are a pirate.")
+    conv = asyncio.run(store.load("console"))
+    assert conv is not None and conv.system_prompt == "You are a pirate."
+
+
+def _cli(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "chatkit.cli", *args], input=stdin, capture_output=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.mark.slow
+def test_piped_chat_on_the_bundled_model_end_to_end() -> None:
+    done = _cli("chat", stdin=b"hi\nhow are you?\n")
+    assert done.returncode == 0, done.stderr.decode()
+    lines = done.stdout.decode().splitlines()
+    assert len(lines) == 2 and all(line.strip() for line in lines), lines
+    assert b"Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_binary_junk_on_stdin_does_not_crash() -> None:
+    done = _cli("chat", "--max-new-tokens", "8", stdin=b"\xff\xfe\x00\x01garbage\x80\nhi\n")
+    assert done.returncode == 0, done.stderr.decode()
+    assert len(done.stdout.decode().splitlines()) == 2

@@ -1,0 +1,56 @@
+"""Shared fixtures: the real bundled model, and tiny models built on the spot for edge cases."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+from chatkit import ChatBot, MemoryStore, Settings, TransformersGenerator
+from chatkit.generator import bundled_model_path
+
+
+@pytest.fixture(scope="session")
+def generator() -> TransformersGenerator:
+    """The bundled model, loaded once for the whole run (it is small and loads in about a second)."""
+    return TransformersGenerator.load(device="cpu")
+
+
+@pytest.fixture
+def bot(generator: TransformersGenerator) -> ChatBot:
+    return ChatBot(generator, settings=Settings(), store=MemoryStore())
+
+
+@pytest.fixture(scope="session")
+def gpt2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny randomly initialised GPT-2 with the bundled tokenizer and chat template: another architecture."""
+    import torch
+    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+
+    out = tmp_path_factory.mktemp("gpt2")
+    tokenizer = AutoTokenizer.from_pretrained(bundled_model_path())
+    torch.manual_seed(0)
+    config = GPT2Config(vocab_size=len(tokenizer), n_positions=256, n_embd=32, n_layer=1, n_head=2,
+                        eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.eos_token_id,
+                        pad_token_id=tokenizer.pad_token_id)
+    GPT2LMHeadModel(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+@pytest.fixture
+def no_template_dir(gpt2_dir: Path, tmp_path: Path) -> Path:
+    """A model directory whose tokenizer has no chat template."""
+    out = tmp_path / "no-template"
+    shutil.copytree(gpt2_dir, out)
+    (out / "chat_template.jinja").unlink(missing_ok=True)
+    config = json.loads((out / "tokenizer_config.json").read_text())
+    config.pop("chat_template", None)
+    (out / "tokenizer_config.json").write_text(json.dumps(config))
+    return out
