@@ -15,9 +15,10 @@ from chatkit.errors import (
     InvalidMessageError,
     ModelLoadError,
     StoreError,
+    TransferError,
 )
 from chatkit.generator import Generation, GenerationStream, Generator, TransformersGenerator
-from chatkit.store import Conversation, MemoryStore, Store, StoredMessage
+from chatkit.store import Conversation, ConversationInfo, MemoryStore, Retention, Store, StoredMessage, open_store
 from chatkit.types import Message, Reply, Role, Timings, Usage
 
 __version__ = "0.1.0"
@@ -29,6 +30,7 @@ __all__ = [
     "ConfigError",
     "ContextOverflowError",
     "Conversation",
+    "ConversationInfo",
     "ConversationNotFoundError",
     "DecodingConfig",
     "Generation",
@@ -41,13 +43,16 @@ __all__ = [
     "ModelLoadError",
     "Reply",
     "ReplyStream",
+    "Retention",
     "Role",
     "Settings",
     "Store",
     "StoreError",
     "StoredMessage",
     "Timings",
+    "TransferError",
     "TransformersGenerator",
     "Usage",
     "load_settings",
+    "open_store",
 ]

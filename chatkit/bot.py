@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from chatkit.config import Settings, load_settings
-from chatkit.context import ContextWindow
+from chatkit.context import ContextWindow, DropHook, Prompt
 from chatkit.decoding import DecodingConfig
 from chatkit.errors import InvalidMessageError
 from chatkit.generator import Generation, Generator
-from chatkit.store import MemoryStore, Store, StoredMessage
+from chatkit.store import Conversation, MemoryStore, Store, StoredMessage, open_store
 from chatkit.text import clean_message
 from chatkit.types import Message, Reply, Role, Timings, Usage
 from policies.base import Action, PolicyContext, PolicySet, Stage, Verdict
@@ -48,11 +48,13 @@ class ChatBot:
     """The embedding API. Build one with ``ChatBot.from_config()`` or from your own parts."""
 
     def __init__(self, generator: Generator, *, settings: Settings | None = None, store: Store | None = None,
-                 policies: PolicySet | None = None) -> None:
+                 policies: PolicySet | None = None, on_drop: DropHook | None = None) -> None:
         self.settings = settings or Settings()
         self.generator = generator
         self.store: Store = store if store is not None else MemoryStore()
         self.policies = policies or PolicySet()
+        self.on_drop = on_drop
+        self._notified: dict[str, int] = {}  # per conversation: messages already handed to on_drop
         self.decoding = self.settings.decoding.resolve()
         self.window = ContextWindow(generator, generator.max_context_tokens)
         self.window.budget(self.decoding.max_new_tokens)  # fail now, not on the first message
@@ -70,7 +72,12 @@ class ChatBot:
         m = settings.model
         generator = TransformersGenerator.load(m.path or None, device=m.device, threads=m.threads,
                                                max_context_tokens=m.max_context_tokens)
-        return cls(generator, settings=settings)
+        on_drop = None
+        if settings.chat.notes:
+            from chatkit.context import SelfNotes
+
+            on_drop = SelfNotes()
+        return cls(generator, settings=settings, store=open_store(settings.store), on_drop=on_drop)
 
     async def __aenter__(self) -> ChatBot:
         return self
@@ -103,10 +110,8 @@ class ChatBot:
 
     async def _turn(self, stream: ReplyStream, key: str, text: str, decoding: DecodingConfig) -> AsyncIterator[str]:
         t0 = time.perf_counter()
-        async with self._lock(key):
-            conv = await self.store.load(key)
-            history = [m.message() for m in conv.messages] if conv else []
-            system = conv.system_prompt if conv and conv.system_prompt is not None else self.settings.chat.system_prompt
+        async with self._lock(key), self.store.lock(key):
+            conv, history, prompt = await self._context(key, text, decoding.max_new_tokens)
             adapter = conv.adapter if conv else None
             recent = tuple(m.content for m in history[-6:])
             checked_in = await self._moderate(text, Stage.INPUT, key, recent)
@@ -117,7 +122,8 @@ class ChatBot:
                                      timings=Timings(total_s=time.perf_counter() - t0))
                 await self._record(key, text, refusal, checked_in.verdicts, ())
                 return
-            prompt = self.window.build(system, history, text, decoding.max_new_tokens)
+            if self.on_drop is not None and conv is not None:
+                self._hand_over_dropped(key, history, conv.message_count - len(history), prompt.dropped)
             queued_s = time.perf_counter() - t0
             gen_stream = self.generator.stream(prompt.messages, decoding, adapter)
             async with aclosing(gen_stream):
@@ -141,6 +147,43 @@ class ChatBot:
             verdicts = checked_in.verdicts + checked_out.verdicts
             stream.reply = Reply(reply_text, verdicts, usage, timings, reason)
             await self._record(key, text, reply_text, checked_in.verdicts, checked_out.verdicts)
+
+    async def prompt(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None) -> Prompt:
+        """The prompt the model would see if ``text`` were sent now (nothing is generated or recorded)."""
+        key = _check_id(conversation_id)
+        message = clean_message(text, self.settings.chat.max_message_chars)
+        return (await self._context(key, message, (decoding or self.decoding).max_new_tokens))[2]
+
+    async def _context(self, key: str, text: str, max_new_tokens: int) -> tuple[Conversation | None, list[Message], Prompt]:
+        """Load as much of the conversation as the window can use, and build the prompt.
+
+        Loads the newest 64 messages and more only while the window could hold older ones, so a
+        turn costs O(window) whatever the conversation's length. Every message costs at least one
+        token, so more than max_context_tokens messages are never needed.
+        """
+        limit = 64
+        while True:
+            conv = await self.store.load(key, limit=limit)
+            history = [m.message() for m in conv.messages] if conv else []
+            system = conv.system_prompt if conv and conv.system_prompt is not None else self.settings.chat.system_prompt
+            if self.on_drop is not None and (notes := self.on_drop.notes(key)):
+                system = f"{system}\n{notes}" if system else notes
+            prompt = self.window.build(system, history, text, max_new_tokens)
+            if (conv is None or prompt.dropped > 0 or len(history) >= conv.message_count
+                    or limit >= self.generator.max_context_tokens):
+                return conv, history, prompt
+            limit = min(limit * 4, self.generator.max_context_tokens)
+
+    def _hand_over_dropped(self, key: str, history: list[Message], first: int, dropped: int) -> None:
+        """Give on_drop the messages that left the window since it last heard of this conversation.
+
+        ``first`` is the absolute index of history[0] in the conversation.
+        """
+        assert self.on_drop is not None
+        done = self._notified.get(key, 0)
+        if first + dropped > done:
+            self.on_drop.dropped(key, history[max(done - first, 0):dropped])
+            self._notified[key] = first + dropped
 
     @staticmethod
     async def _drain(stream: AsyncIterator[str]) -> Generation:
@@ -182,20 +225,34 @@ class ChatBot:
     async def reset(self, conversation_id: str) -> None:
         """Forget the conversation's messages (its system prompt stays)."""
         key = _check_id(conversation_id)
-        async with self._lock(key):
+        async with self._lock(key), self.store.lock(key):
             await self.store.reset(key)
+        self._forget(key)
+
+    async def delete(self, conversation_id: str) -> bool:
+        """Remove the conversation and its options; False if there was none."""
+        key = _check_id(conversation_id)
+        async with self._lock(key), self.store.lock(key):
+            existed = await self.store.delete(key)
+        self._forget(key)
+        return existed
+
+    def _forget(self, key: str) -> None:
+        self._notified.pop(key, None)
+        if self.on_drop is not None:
+            self.on_drop.forget(key)
 
     async def set_system_prompt(self, conversation_id: str, text: str | None) -> None:
         """Give one conversation its own system prompt; None restores the configured one."""
         key = _check_id(conversation_id)
         if text is not None:
             text = clean_message(text, self.settings.chat.max_message_chars)
-        async with self._lock(key):
-            conv = await self.store.load(key)
+        async with self._lock(key), self.store.lock(key):
+            conv = await self.store.load(key, limit=0)
             await self.store.set_options(key, system_prompt=text, adapter=conv.adapter if conv else None)
 
     async def system_prompt(self, conversation_id: str) -> str:
-        conv = await self.store.load(_check_id(conversation_id))
+        conv = await self.store.load(_check_id(conversation_id), limit=0)
         return conv.system_prompt if conv and conv.system_prompt is not None else self.settings.chat.system_prompt
 
 

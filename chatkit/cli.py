@@ -22,6 +22,70 @@ def _chat(args: argparse.Namespace) -> int:
     return ConsoleChat(bot, conversation=args.conversation, system_prompt=args.system).run()
 
 
+def _conversations(args: argparse.Namespace) -> int:
+    import asyncio
+
+    return asyncio.run(_manage(args))
+
+
+async def _manage(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from chatkit.errors import ConversationNotFoundError
+    from chatkit.store import open_store
+    from chatkit.transfer import conversation_to_dict, export_conversations, import_conversations
+
+    store = open_store(_settings(args).store)
+    try:
+        if args.action == "list":
+            infos = await store.list()
+            if args.json:
+                print(json.dumps([vars(i) for i in infos], indent=2))
+            for info in [] if args.json else infos:
+                print(f"{info.key}\t{info.message_count} messages\tupdated {_when(info.updated_at)}")
+        elif args.action == "show":
+            conv = await store.load(args.id)
+            if conv is None:
+                raise ConversationNotFoundError(f"no conversation {args.id!r}; `chatkit conversations list` shows them")
+            if args.json:
+                print(json.dumps(conversation_to_dict(conv), indent=2, ensure_ascii=False))
+            for m in [] if args.json else conv.messages:
+                flags = ", ".join(f"{v.policy}:{v.action.name.lower()}" for v in m.verdicts if v.action)
+                print(f"{m.role}: {m.content}" + (f"  [{flags}]" if flags else ""))
+        elif args.action in ("reset", "delete"):
+            if await store.load(args.id, limit=0) is None:
+                raise ConversationNotFoundError(f"no conversation {args.id!r}; `chatkit conversations list` shows them")
+            await (store.reset(args.id) if args.action == "reset" else store.delete(args.id))
+            print(f"{args.action} {args.id}", file=sys.stderr)
+        elif args.action == "export":
+            text = json.dumps(await export_conversations(store, args.ids or None), indent=2, ensure_ascii=False) + "\n"
+            if args.output:
+                Path(args.output).write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text)
+        elif args.action == "import":
+            try:
+                data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError) as e:
+                from chatkit.errors import TransferError
+
+                raise TransferError(f"cannot read {args.file} as JSON: {e}") from None
+            n = await import_conversations(store, data, on_conflict=args.on_conflict)
+            print(f"imported {n} conversations", file=sys.stderr)
+        elif args.action == "prune":
+            print(f"pruned {await store.prune()} expired conversations", file=sys.stderr)
+    finally:
+        await store.close()
+    return 0
+
+
+def _when(timestamp: float) -> str:
+    import datetime
+
+    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
 def _config_show(args: argparse.Namespace) -> int:
     sys.stdout.write(_settings(args).to_toml())
     return 0
@@ -63,6 +127,28 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--temperature", type=float, help="sampling temperature (0: greedy)")
     chat.add_argument("--seed", type=int, help="fixed sampling seed, for reproducible replies")
     chat.set_defaults(func=_chat)
+
+    conversations = sub.add_parser("conversations", help="list, show, reset, delete, export, import or prune conversations",
+                                   description="Manage the conversations in the configured store (no model is loaded).")
+    conv_sub = conversations.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, text in [("list", "list conversations, newest first"), ("show", "print one conversation"),
+                       ("reset", "forget a conversation's messages (its options stay)"), ("delete", "remove a conversation")]:
+        action = conv_sub.add_parser(name, parents=[common], help=text)
+        if name != "list":
+            action.add_argument("id", help="conversation id")
+        if name in ("list", "show"):
+            action.add_argument("--json", action="store_true", help="print JSON")
+    export = conv_sub.add_parser("export", parents=[common], help="write conversations as JSON (all, or the named ones)")
+    export.add_argument("ids", nargs="*", metavar="ID")
+    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    imp = conv_sub.add_parser("import", parents=[common], help="read conversations from an export")
+    imp.add_argument("file", metavar="FILE")
+    mode = imp.add_mutually_exclusive_group()
+    mode.add_argument("--replace", dest="on_conflict", action="store_const", const="replace", help="overwrite existing ones")
+    mode.add_argument("--skip", dest="on_conflict", action="store_const", const="skip", help="keep existing ones")
+    imp.set_defaults(on_conflict="error")
+    conv_sub.add_parser("prune", parents=[common], help="delete conversations past store.ttl_days")
+    conversations.set_defaults(func=_conversations)
 
     config = sub.add_parser("config", help="show the configuration")
     config_sub = config.add_subparsers(dest="action", required=True, metavar="ACTION")

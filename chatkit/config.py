@@ -35,6 +35,7 @@ class ModelSettings(_Section):
 class ChatSettings(_Section):
     system_prompt: str = Field(DEFAULT_SYSTEM_PROMPT, description="Sent first in every prompt; /system changes it per conversation.")
     max_message_chars: int = Field(8000, ge=1, le=1_000_000, description="Longer user messages are rejected with an error.")
+    notes: bool = Field(False, description="Remember what the user said about themselves in turns that left the context window.")
 
 
 class DecodingSettings(BaseModel):
@@ -55,7 +56,12 @@ class DecodingSettings(BaseModel):
 
 
 class StoreSettings(_Section):
-    backend: Literal["memory"] = Field("memory", description="Where conversations live.")
+    backend: Literal["sqlite", "memory", "redis"] = Field("sqlite", description="Where conversations live.")
+    path: str = Field("", description="SQLite file; empty: conversations.sqlite3 in the user's data directory.")
+    url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^(redis|rediss|unix)://", description="Redis server, for backend redis.")
+    max_turns: int = Field(0, ge=0, description="Keep only the newest N turns of each conversation; 0 keeps all.")
+    ttl_days: float = Field(0.0, ge=0.0, description="Forget conversations idle this many days; 0 never.")
+    lock_timeout_s: float = Field(120.0, gt=0.0, description="Redis: a crashed process holds a conversation this long at most.")
 
 
 class Settings(_Section):

@@ -34,3 +34,7 @@ class ConversationNotFoundError(ChatkitError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class TransferError(ChatkitError):
+    """An import file is malformed or clashes with existing conversations."""

@@ -1,18 +1,24 @@
 """Conversation stores: where each conversation's messages and settings live between turns.
 
-Every store implements the same ``Store`` protocol and passes the same contract tests.
-A user message and its reply are appended in one call, so a store records both or neither.
+Every store implements the same ``Store`` protocol and passes the same contract tests
+(tests/chatkit/test_store.py). A user message and its reply are appended in one call, so a
+store records both or neither. ``open_store`` builds the configured one: memory, SQLite
+(the default) or Redis.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from chatkit.types import Message, Role
 from policies.base import Verdict
+
+if TYPE_CHECKING:
+    from chatkit.config import StoreSettings
 
 
 @dataclass(frozen=True)
@@ -29,17 +35,45 @@ class StoredMessage:
 @dataclass(frozen=True)
 class Conversation:
     key: str
-    messages: tuple[StoredMessage, ...] = ()
+    messages: tuple[StoredMessage, ...] = ()  # the newest ones when loaded with a limit
     system_prompt: str | None = None  # None: the configured default
     adapter: str | None = None  # None: the configured default
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
+    total: int | None = None  # messages stored, when more than ``messages`` holds
+
+    @property
+    def message_count(self) -> int:
+        return len(self.messages) if self.total is None else self.total
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    key: str
+    message_count: int
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How much a store keeps. Zero means no limit."""
+
+    max_turns: int = 0  # keep the newest N user/assistant pairs of each conversation
+    ttl_s: float = 0.0  # forget conversations not updated for this long
+
+    def expired(self, updated_at: float, now: float | None = None) -> bool:
+        return bool(self.ttl_s) and (now or time.time()) - updated_at > self.ttl_s
+
+    @property
+    def max_messages(self) -> int:
+        return 2 * self.max_turns
 
 
 @runtime_checkable
 class Store(Protocol):
-    async def load(self, key: str) -> Conversation | None:
-        """The conversation, or None if there is none under this key."""
+    async def load(self, key: str, limit: int | None = None) -> Conversation | None:
+        """The conversation with its newest ``limit`` messages (all if None), or None if unknown."""
         ...
 
     async def append(self, key: str, messages: Sequence[StoredMessage]) -> None:
@@ -54,10 +88,24 @@ class Store(Protocol):
         """Forget the messages; the conversation's options stay."""
         ...
 
-    async def delete(self, key: str) -> None:
+    async def delete(self, key: str) -> bool:
+        """Remove the conversation; False if there was none."""
         ...
 
-    async def keys(self) -> list[str]:
+    async def list(self) -> list[ConversationInfo]:
+        """Every conversation, most recently updated first."""
+        ...
+
+    async def put(self, conversation: Conversation) -> None:
+        """Replace a conversation whole (import)."""
+        ...
+
+    async def prune(self) -> int:
+        """Delete the conversations the retention policy has expired; returns how many."""
+        ...
+
+    def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Held while a turn runs: serialises turns of one conversation across processes where the store can."""
         ...
 
     async def close(self) -> None:
@@ -67,29 +115,77 @@ class Store(Protocol):
 class MemoryStore:
     """Conversations in a dict: fast, and gone when the process ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, retention: Retention | None = None) -> None:
+        self.retention = retention or Retention()
         self._data: dict[str, Conversation] = {}
 
-    async def load(self, key: str) -> Conversation | None:
-        return self._data.get(key)
+    def _live(self, key: str) -> Conversation | None:
+        conv = self._data.get(key)
+        if conv is not None and self.retention.expired(conv.updated_at):
+            del self._data[key]
+            return None
+        return conv
+
+    async def load(self, key: str, limit: int | None = None) -> Conversation | None:
+        conv = self._live(key)
+        if conv is None or limit is None or limit >= len(conv.messages):
+            return conv
+        return replace(conv, messages=conv.messages[len(conv.messages) - limit:] if limit else (), total=len(conv.messages))
 
     async def append(self, key: str, messages: Sequence[StoredMessage]) -> None:
-        conv = self._data.get(key) or Conversation(key)
-        self._data[key] = replace(conv, messages=conv.messages + tuple(messages), updated_at=time.time())
+        conv = self._live(key) or Conversation(key)
+        kept = conv.messages + tuple(messages)
+        if self.retention.max_turns:
+            kept = kept[-self.retention.max_messages:]
+        self._data[key] = replace(conv, messages=kept, updated_at=time.time())
 
     async def set_options(self, key: str, *, system_prompt: str | None, adapter: str | None) -> None:
-        conv = self._data.get(key) or Conversation(key)
+        conv = self._live(key) or Conversation(key)
         self._data[key] = replace(conv, system_prompt=system_prompt, adapter=adapter, updated_at=time.time())
 
     async def reset(self, key: str) -> None:
-        if key in self._data:
-            self._data[key] = replace(self._data[key], messages=(), updated_at=time.time())
+        if (conv := self._live(key)) is not None:
+            self._data[key] = replace(conv, messages=(), updated_at=time.time())
 
-    async def delete(self, key: str) -> None:
-        self._data.pop(key, None)
+    async def delete(self, key: str) -> bool:
+        return self._data.pop(key, None) is not None
 
-    async def keys(self) -> list[str]:
-        return list(self._data)
+    async def list(self) -> list[ConversationInfo]:
+        live = [c for k in list(self._data) if (c := self._live(k)) is not None]
+        return [ConversationInfo(c.key, len(c.messages), c.created_at, c.updated_at)
+                for c in sorted(live, key=lambda c: c.updated_at, reverse=True)]
+
+    async def put(self, conversation: Conversation) -> None:
+        self._data[conversation.key] = replace(conversation, total=None)
+
+    async def prune(self) -> int:
+        before = len(self._data)
+        for key in list(self._data):
+            self._live(key)
+        return before - len(self._data)
+
+    def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+        return _no_lock()
 
     async def close(self) -> None:
         pass
+
+
+@contextlib.asynccontextmanager
+async def _no_lock() -> AsyncIterator[None]:
+    """In-process stores need no lock of their own: ChatBot already orders turns per conversation."""
+    yield
+
+
+def open_store(settings: StoreSettings) -> Store:
+    """The store the configuration names."""
+    retention = Retention(max_turns=settings.max_turns, ttl_s=settings.ttl_days * 86400)
+    if settings.backend == "memory":
+        return MemoryStore(retention)
+    if settings.backend == "redis":
+        from chatkit.redis_store import RedisStore
+
+        return RedisStore(settings.url, retention=retention, lock_timeout_s=settings.lock_timeout_s)
+    from chatkit.sqlite_store import SQLiteStore, default_path
+
+    return SQLiteStore(settings.path or default_path(), retention=retention)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from chatkit import ChatBot, MemoryStore, Settings, TransformersGenerator
+from chatkit import ChatBot, MemoryStore, Retention, Settings, Store, TransformersGenerator
 from chatkit.generator import bundled_model_path
+from chatkit.sqlite_store import SQLiteStore
+from chatkit.testing import RedisUnavailable, local_redis_server
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +58,39 @@ def no_template_dir(gpt2_dir: Path, tmp_path: Path) -> Path:
     config.pop("chat_template", None)
     (out / "tokenizer_config.json").write_text(json.dumps(config))
     return out
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server on a free loopback port, for the whole run; skips (saying why) if none can start."""
+    try:
+        with local_redis_server() as url:
+            yield url
+    except RedisUnavailable as e:
+        pytest.skip(f"{e}; the Redis store is untested in this run")
+
+
+def make_store(kind: str, tmp_path: Path, redis_url: str | None = None, retention: Retention | None = None) -> Store:
+    if kind == "memory":
+        return MemoryStore(retention)
+    if kind == "sqlite":
+        return SQLiteStore(tmp_path / "conversations.sqlite3", retention=retention)
+    from chatkit.redis_store import RedisStore
+
+    assert redis_url is not None
+    return RedisStore(redis_url, retention=retention, prefix=f"test-{uuid.uuid4().hex}:", lock_timeout_s=5)
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    if request.param == "redis":
+        request.getfixturevalue("redis_url")
+    return str(request.param)
+
+
+@pytest.fixture
+async def store(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    url = request.getfixturevalue("redis_url") if store_kind == "redis" else None
+    s = make_store(store_kind, tmp_path, url)
+    yield s
+    await s.close()

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,14 +68,20 @@ def test_system_prompt_option(generator: TransformersGenerator) -> None:
     assert conv is not None and conv.system_prompt == "You are a pirate."
 
 
-def _cli(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+@pytest.fixture
+def data_home(tmp_path: Path) -> Path:
+    """Where the default SQLite store lands in these runs (never the user's own data directory)."""
+    return tmp_path / "data"
+
+
+def _cli(data_home: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "chatkit.cli", *args], input=stdin, capture_output=True, timeout=120,
-                          env={**os.environ, **(env or {})})
+                          env={**os.environ, "XDG_DATA_HOME": str(data_home)})
 
 
 @pytest.mark.slow
-def test_piped_chat_on_the_bundled_model_end_to_end() -> None:
-    done = _cli("chat", stdin=b"hi\nhow are you?\n")
+def test_piped_chat_on_the_bundled_model_end_to_end(data_home: Path) -> None:
+    done = _cli(data_home, "chat", stdin=b"hi\nhow are you?\n")
     assert done.returncode == 0, done.stderr.decode()
     lines = done.stdout.decode().splitlines()
     assert len(lines) == 2 and all(line.strip() for line in lines), lines
@@ -81,7 +89,18 @@ def test_piped_chat_on_the_bundled_model_end_to_end() -> None:
 
 
 @pytest.mark.slow
-def test_binary_junk_on_stdin_does_not_crash() -> None:
-    done = _cli("chat", "--max-new-tokens", "8", stdin=b"\xff\xfe\x00\x01garbage\x80\nhi\n")
+def test_binary_junk_on_stdin_does_not_crash(data_home: Path) -> None:
+    done = _cli(data_home, "chat", "--max-new-tokens", "8", stdin=b"\xff\xfe\x00\x01garbage\x80\nhi\n")
     assert done.returncode == 0, done.stderr.decode()
     assert len(done.stdout.decode().splitlines()) == 2
+
+
+@pytest.mark.slow
+def test_a_named_conversation_survives_a_restart_of_the_chat(data_home: Path) -> None:
+    for line in (b"my name is ada\n", b"what is my name?\n"):
+        assert _cli(data_home, "chat", "--conversation", "trip", "--max-new-tokens", "8", stdin=line).returncode == 0
+    assert (data_home / "chatkit" / "conversations.sqlite3").is_file()
+    shown = _cli(data_home, "conversations", "show", "trip", "--json")
+    assert shown.returncode == 0, shown.stderr.decode()
+    messages = json.loads(shown.stdout)["messages"]
+    assert [m["content"] for m in messages[::2]] == ["my name is ada", "what is my name?"]

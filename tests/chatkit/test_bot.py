@@ -153,3 +153,19 @@ async def test_a_crashed_backend_gives_a_clear_error_and_loses_nothing(generator
     # the worker thread survived: the same generator can be used again
     with pytest.raises(GenerationError):
         await bot.reply("k", "still there?")
+
+
+async def test_notes_remember_what_left_the_window(generator: TransformersGenerator) -> None:
+    from chatkit.context import SelfNotes
+
+    small = TransformersGenerator(generator.model, generator.tokenizer, name="small", max_context_tokens=120)
+    notes = SelfNotes()
+    bot = ChatBot(small, on_drop=notes, settings=Settings(decoding={"preset": "greedy", "max_new_tokens": 16}))
+    await bot.reply("n", "hello! my dog is called rex and i live in leeds.")
+    for i in range(6):
+        await bot.reply("n", f"tell me something nice, number {i}")
+    assert notes.notes("n") == "Earlier the user said: my dog is called rex and i live in leeds."
+    assert notes.notes("other") is None
+    await bot.reset("n")
+    assert notes.notes("n") is None
+    await small.aclose()

@@ -52,3 +52,72 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert exit_info.value.code == 0
     assert "chat" in capsys.readouterr().out
+
+
+@pytest.fixture
+def store_config(tmp_path: Path) -> Path:
+    config = tmp_path / "chatkit.toml"
+    config.write_text(f'[store]\nbackend = "sqlite"\npath = "{tmp_path / "c.sqlite3"}"\n')
+    return config
+
+
+async def _fill(config: Path) -> None:
+    from fakes import CountingGenerator
+
+    from chatkit import ChatBot, load_settings, open_store
+
+    bot = ChatBot(CountingGenerator(), store=open_store(load_settings(config).store))
+    await bot.reply("alpha", "hello there")
+    await bot.reply("alpha", "how are you")
+    await bot.reply("beta", "good morning")
+    await bot.aclose()
+
+
+async def test_conversations_list_show_export_import_reset_delete(
+        capsys: pytest.CaptureFixture[str], store_config: Path, tmp_path: Path) -> None:
+    import asyncio
+    import json
+
+    await _fill(store_config)
+    cfg = ["--config", str(store_config)]
+
+    def cli(*argv: str) -> tuple[int, str, str]:
+        return asyncio.get_running_loop().run_in_executor(None, lambda: run(capsys, *argv))  # type: ignore[return-value]
+
+    code, out, _ = await cli("conversations", "list", *cfg)
+    assert code == 0 and [line.split("\t")[0] for line in out.splitlines()] == ["beta", "alpha"]
+    code, out, _ = await cli("conversations", "show", "alpha", *cfg)
+    assert out.splitlines() == ["user: hello there", "assistant: saw 1", "user: how are you", "assistant: saw 3"]
+    export = tmp_path / "export.json"
+    assert (await cli("conversations", "export", "-o", str(export), *cfg))[0] == 0
+    assert (await cli("conversations", "delete", "alpha", *cfg))[0] == 0
+    assert (await cli("conversations", "reset", "beta", *cfg))[0] == 0
+    code, out, _ = await cli("conversations", "list", "--json", *cfg)
+    assert [(c["key"], c["message_count"]) for c in json.loads(out)] == [("beta", 0)]
+    code, _, err = await cli("conversations", "import", str(export), *cfg)
+    assert code == 2 and "already exist: beta" in err, "nothing is overwritten without asking"
+    assert (await cli("conversations", "import", str(export), "--replace", *cfg))[0] == 0
+    code, out, _ = await cli("conversations", "export", *cfg)
+    assert json.loads(out) == json.loads(export.read_text())
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["conversations", "show", "ghost"], "no conversation 'ghost'"),
+    (["conversations", "delete", "ghost"], "no conversation 'ghost'"),
+    (["conversations", "export", "ghost"], "no conversation 'ghost'"),
+])
+def test_unknown_conversations_are_reported(capsys: pytest.CaptureFixture[str], store_config: Path,
+                                            argv: list[str], message: str) -> None:
+    code, _, err = run(capsys, *argv, "--config", str(store_config))
+    assert code == 2 and message in err
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"format": "other"}', '{"format": "chatkit.conversations/1", '
+                                     '"conversations": [{"key": "a", "messages": [{"role": "wizard", "content": "x"}]}]}'])
+def test_malformed_imports_write_nothing(capsys: pytest.CaptureFixture[str], store_config: Path, tmp_path: Path,
+                                         content: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    code, _, err = run(capsys, "conversations", "import", str(bad), "--config", str(store_config))
+    assert code == 2 and err.startswith("chatkit: error:")
+    assert run(capsys, "conversations", "list", "--config", str(store_config))[1] == ""
