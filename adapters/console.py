@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import aclosing
 from typing import TextIO
 
@@ -46,60 +47,60 @@ class ConsoleChat:
         """Chat until end of input or /quit; returns the exit status."""
         if hasattr(self.stdin, "reconfigure"):
             self.stdin.reconfigure(errors="replace")  # binary junk becomes U+FFFD instead of a crash
+        answer = self._answer_live if self.interactive else self._answer_line
         with asyncio.Runner() as runner:
             try:
                 if self.system_prompt:
                     runner.run(self.bot.set_system_prompt(self.conversation, self.system_prompt))
-                if self.interactive:
-                    self._interactive(runner)
-                else:
-                    self._scripted(runner)
+                for number, line in self._prompted_lines() if self.interactive else self._piped_lines():
+                    if not line.strip():
+                        continue
+                    if line.startswith("/"):
+                        if not self._command(runner, line):
+                            break
+                        continue
+                    answer(runner, number, line)
             finally:
                 runner.run(self.bot.aclose())
         return 0
 
-    # -- modes ----------------------------------------------------------------------------------
-    def _interactive(self, runner: asyncio.Runner) -> None:
+    # -- input ----------------------------------------------------------------------------------
+    def _prompted_lines(self) -> Iterator[tuple[int, str]]:
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (line editing and history for input())
         self._say("chatkit: type a message, /help for commands, Ctrl-D to leave.", self.stderr)
-        while True:
+        for number in itertools.count(1):
             try:
-                line = input("you> ")
+                yield number, input("you> ")
             except (EOFError, KeyboardInterrupt):
                 self._say("", self.stdout)
                 return
-            if not line.strip():
-                continue
-            if line.startswith("/"):
-                if not self._command(runner, line):
-                    return
-                continue
-            self.stdout.write("bot> ")
-            self.stdout.flush()
-            try:
-                runner.run(self._stream(line))
-            except KeyboardInterrupt:
-                self._say(" [stopped]", self.stdout)
-            except ChatkitError as e:
-                self._say(f"\nchatkit: {e}", self.stderr)
 
-    def _scripted(self, runner: asyncio.Runner) -> None:
+    def _piped_lines(self) -> Iterator[tuple[int, str]]:
         for number, raw in enumerate(self.stdin, start=1):
-            line = raw.rstrip("\n")
-            if not line.strip():
-                continue
-            if line.startswith("/"):
-                if not self._command(runner, line):
-                    return
-                continue
-            try:
-                reply = runner.run(self.bot.reply(self.conversation, line))
-            except ChatkitError as e:
-                self._say(f"chatkit: line {number}: {e}", self.stderr)
-                self._say("", self.stdout)  # keep one output line per input line
-                continue
-            self._say(" ".join(reply.text.split()), self.stdout)
+            yield number, raw.rstrip("\n")
+
+    # -- output ---------------------------------------------------------------------------------
+    def _answer_live(self, runner: asyncio.Runner, number: int, line: str) -> None:
+        """Stream the reply as it comes; Ctrl-C stops it."""
+        self.stdout.write("bot> ")
+        self.stdout.flush()
+        try:
+            runner.run(self._stream(line))
+        except KeyboardInterrupt:
+            self._say(" [stopped]", self.stdout)
+        except ChatkitError as e:
+            self._say(f"\nchatkit: {e}", self.stderr)
+
+    def _answer_line(self, runner: asyncio.Runner, number: int, line: str) -> None:
+        """One reply on one line; a failed message gets an error on stderr and an empty line."""
+        try:
+            reply = runner.run(self.bot.reply(self.conversation, line))
+        except ChatkitError as e:
+            self._say(f"chatkit: line {number}: {e}", self.stderr)
+            self._say("", self.stdout)  # keep one output line per input line
+            return
+        self._say(" ".join(reply.text.split()), self.stdout)
 
     async def _stream(self, text: str) -> None:
         stream = self.bot.stream(self.conversation, text)

@@ -18,7 +18,7 @@ from chatkit.errors import (
     TransferError,
 )
 from chatkit.generator import Generation, GenerationStream, Generator, TransformersGenerator
-from chatkit.store import Conversation, ConversationInfo, MemoryStore, Retention, Store, StoredMessage, open_store
+from chatkit.store import Conversation, ConversationInfo, MemoryStore, Options, Retention, Store, StoredMessage, open_store
 from chatkit.types import Message, Reply, Role, Timings, Usage
 
 __version__ = "0.1.0"
@@ -41,6 +41,7 @@ __all__ = [
     "MemoryStore",
     "Message",
     "ModelLoadError",
+    "Options",
     "Reply",
     "ReplyStream",
     "Retention",

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from chatkit.config import Settings, load_settings
 from chatkit.context import ContextWindow, DropHook, Prompt
 from chatkit.decoding import DecodingConfig
-from chatkit.errors import InvalidMessageError
+from chatkit.decoding import preset as named_preset
+from chatkit.errors import ConfigError, InvalidMessageError
 from chatkit.generator import Generation, Generator
-from chatkit.store import Conversation, MemoryStore, Store, StoredMessage, open_store
+from chatkit.store import Conversation, MemoryStore, Options, Store, StoredMessage, open_store
 from chatkit.text import clean_message
 from chatkit.types import Message, Reply, Role, Timings, Usage
 from policies.base import Action, PolicyContext, PolicySet, Stage, Verdict
@@ -31,10 +35,15 @@ MAX_CONVERSATION_ID = 256
 
 
 class ReplyStream(AsyncIterator[str]):
-    """Reply text as it is released; ``reply`` holds the complete Reply once iteration ends."""
+    """Reply text as it is released; ``reply`` holds the complete Reply once iteration ends.
 
-    def __init__(self, pieces: Callable[[ReplyStream], AsyncIterator[str]]) -> None:
+    ``live`` says whether a person reads the pieces as they come (``ChatBot.stream``) or only the
+    whole reply (``ChatBot.reply``): a live stream cannot take back a sentence it has shown.
+    """
+
+    def __init__(self, pieces: Callable[[ReplyStream], AsyncIterator[str]], live: bool = True) -> None:
         self.reply: Reply | None = None
+        self.live = live
         self._pieces = pieces(self)
 
     async def __anext__(self) -> str:
@@ -69,6 +78,7 @@ class ChatBot:
         settings = settings or load_settings(path)
         if model is not None:
             settings = settings.updated("model", path=str(model))
+        policies_from_settings(settings)  # a broken policy config fails before the model loads
         m = settings.model
         generator = TransformersGenerator.load(m.path or None, device=m.device, threads=m.threads,
                                                max_context_tokens=m.max_context_tokens)
@@ -77,7 +87,8 @@ class ChatBot:
             from chatkit.context import SelfNotes
 
             on_drop = SelfNotes()
-        return cls(generator, settings=settings, store=open_store(settings.store), on_drop=on_drop)
+        return cls(generator, settings=settings, store=open_store(settings.store), on_drop=on_drop,
+                   policies=policies_from_settings(settings))
 
     async def __aenter__(self) -> ChatBot:
         return self
@@ -92,7 +103,7 @@ class ChatBot:
     # -- turns ----------------------------------------------------------------------------------
     async def reply(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None) -> Reply:
         """Answer one user message and record both in the conversation."""
-        stream = self.stream(conversation_id, text, decoding=decoding)
+        stream = self._stream(conversation_id, text, decoding, live=False)
         async with aclosing(stream):
             async for _ in stream:
                 pass
@@ -102,60 +113,120 @@ class ChatBot:
     def stream(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None) -> ReplyStream:
         """Like ``reply``, but yields the reply's text as it is generated.
 
-        The turn is recorded when the stream ends; a stream closed early records nothing.
+        The turn is recorded when the stream ends; a stream closed early records nothing. With
+        output policies, text comes a sentence at a time, each only after the policies passed it.
         """
+        return self._stream(conversation_id, text, decoding, live=True)
+
+    def _stream(self, conversation_id: str, text: str, decoding: DecodingConfig | None, live: bool) -> ReplyStream:
         key = _check_id(conversation_id)
         message = clean_message(text, self.settings.chat.max_message_chars)
-        return ReplyStream(lambda s: self._turn(s, key, message, decoding or self.decoding))
+        return ReplyStream(lambda s: self._turn(s, key, message, decoding), live=live)
 
-    async def _turn(self, stream: ReplyStream, key: str, text: str, decoding: DecodingConfig) -> AsyncIterator[str]:
+    async def _turn(self, stream: ReplyStream, key: str, text: str, explicit: DecodingConfig | None) -> AsyncIterator[str]:
         t0 = time.perf_counter()
         async with self._lock(key), self.store.lock(key):
-            conv, history, prompt = await self._context(key, text, decoding.max_new_tokens)
-            adapter = conv.adapter if conv else None
+            conv, history, prompt, decoding = await self._context(key, text, explicit)
             recent = tuple(m.content for m in history[-6:])
             checked_in = await self._moderate(text, Stage.INPUT, key, recent)
             if checked_in.action == Action.BLOCK:
-                refusal = "Sorry, I can't help with that message."
+                refusal = checked_in.refusal or self.settings.policies.refusal
                 yield refusal
                 stream.reply = Reply(refusal, checked_in.verdicts, finish_reason="blocked",
                                      timings=Timings(total_s=time.perf_counter() - t0))
                 await self._record(key, text, refusal, checked_in.verdicts, ())
                 return
+            if checked_in.text != text:  # redacted: neither the model nor the store sees the original
+                text = checked_in.text
+                conv, history, prompt, decoding = await self._context(key, text, explicit)
             if self.on_drop is not None and conv is not None:
                 self._hand_over_dropped(key, history, conv.message_count - len(history), prompt.dropped)
+            adapter = conv.options.adapter if conv else None
             queued_s = time.perf_counter() - t0
-            gen_stream = self.generator.stream(prompt.messages, decoding, adapter)
-            async with aclosing(gen_stream):
-                if self.policies.output:
-                    generation = await self._drain(gen_stream)
-                else:
-                    async for piece in gen_stream:
-                        yield piece
-                    generation = gen_stream.result
+            result = _Answer()
+            async with aclosing(self._answer(result, prompt, decoding, adapter, key, (*recent, text), stream.live)) as pieces:
+                async for piece in pieces:
+                    yield piece
+            generation = result.generation
             assert generation is not None
-            checked_out = await self._moderate(generation.text, Stage.OUTPUT, key, (*recent, text))
-            reply_text = checked_out.text
-            reason = generation.finish_reason
-            if checked_out.action >= Action.REGENERATE:
-                reply_text, reason = "Sorry, I don't have a good answer to that.", "fallback"
-            if self.policies.output:
-                yield reply_text
-            usage = Usage(prompt.tokens, generation.completion_tokens, prompt.dropped)
-            timings = Timings(total_s=time.perf_counter() - t0, generate_s=generation.generate_s,
+            usage = Usage(prompt.tokens, result.completion_tokens, prompt.dropped)
+            timings = Timings(total_s=time.perf_counter() - t0, generate_s=result.generate_s,
                               first_token_s=None if generation.first_token_s is None else queued_s + generation.first_token_s)
-            verdicts = checked_in.verdicts + checked_out.verdicts
-            stream.reply = Reply(reply_text, verdicts, usage, timings, reason)
-            await self._record(key, text, reply_text, checked_in.verdicts, checked_out.verdicts)
+            stream.reply = Reply(result.text, checked_in.verdicts + result.verdicts, usage, timings, result.finish_reason)
+            await self._record(key, text, result.text, checked_in.verdicts, result.verdicts)
+
+    async def _answer(self, result: _Answer, prompt: Prompt, decoding: DecodingConfig, adapter: str | None, key: str,
+                      recent: tuple[str, ...], live: bool) -> AsyncIterator[str]:
+        """Generate, releasing text only once the output policies passed it.
+
+        Without output policies the text streams token by token. With them it is released sentence
+        by sentence. A sentence that a policy wants regenerated restarts the reply with a new seed
+        and stricter decoding, as long as nothing was shown yet (``live``: a person is reading the
+        stream); otherwise the reply ends at the last sentence that passed, or is the fallback.
+        """
+        attempts = self.settings.policies.max_regenerations + 1 if self.policies.output else 1
+        for attempt in range(attempts):
+            d = decoding if attempt == 0 else _stricter(decoding, attempt)
+            released: list[str] = []
+            failed: Action | None = None
+            gen_stream = self.generator.stream(prompt.messages, d, adapter)
+            async with aclosing(gen_stream):
+                if not self.policies.output:
+                    async for piece in gen_stream:
+                        released.append(piece)
+                        yield piece
+                else:
+                    buffer = ""
+                    async for piece in gen_stream:
+                        buffer += piece
+                        while failed is None and (cut := _sentence_end(buffer)):
+                            sentence, buffer = buffer[:cut], buffer[cut:]
+                            failed = await self._release(sentence, result, released, key, recent)
+                            if failed is None and live:
+                                yield released[-1]
+                        if failed is not None:
+                            break
+                    if failed is None and buffer.strip():
+                        failed = await self._release(buffer, result, released, key, recent)
+                        if failed is None and live:
+                            yield released[-1]
+            generation = gen_stream.result or Generation("".join(released), len(prompt.messages), 0, "fallback", None, 0.0)
+            result.generation = generation
+            result.completion_tokens += generation.completion_tokens
+            result.generate_s += generation.generate_s
+            if failed is None:
+                result.text, result.finish_reason = "".join(released).strip(), generation.finish_reason
+                break
+            if failed == Action.REGENERATE and attempt + 1 < attempts and not (live and released):
+                log.info("conversation %s: regenerating the reply (attempt %d)", key, attempt + 2)
+                continue
+            result.text = "".join(released).strip() if live and released else self.settings.policies.fallback
+            result.finish_reason = "fallback"
+            break
+        shown = live and bool(released)  # what a live reader saw stays; otherwise they get the final text now
+        if not shown and (self.policies.output or result.finish_reason == "fallback"):
+            yield result.text
+
+    async def _release(self, text: str, result: _Answer, released: list[str], key: str, recent: tuple[str, ...]) -> Action | None:
+        """Check one piece of output; on success append its (possibly redacted) text, else return the action."""
+        decision = await self._moderate(text, Stage.OUTPUT, key, recent)
+        result.verdicts += decision.verdicts
+        if decision.action >= Action.REGENERATE:
+            return decision.action
+        released.append(decision.text)
+        return None
 
     async def prompt(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None) -> Prompt:
         """The prompt the model would see if ``text`` were sent now (nothing is generated or recorded)."""
         key = _check_id(conversation_id)
         message = clean_message(text, self.settings.chat.max_message_chars)
-        return (await self._context(key, message, (decoding or self.decoding).max_new_tokens))[2]
+        return (await self._context(key, message, decoding))[2]
 
-    async def _context(self, key: str, text: str, max_new_tokens: int) -> tuple[Conversation | None, list[Message], Prompt]:
+    async def _context(self, key: str, text: str, explicit: DecodingConfig | None
+                       ) -> tuple[Conversation | None, list[Message], Prompt, DecodingConfig]:
         """Load as much of the conversation as the window can use, and build the prompt.
+
+        The decoding is ``explicit`` if given, else the bot's with the conversation's own overrides.
 
         Loads the newest 64 messages and more only while the window could hold older ones, so a
         turn costs O(window) whatever the conversation's length. Every message costs at least one
@@ -165,13 +236,14 @@ class ChatBot:
         while True:
             conv = await self.store.load(key, limit=limit)
             history = [m.message() for m in conv.messages] if conv else []
-            system = conv.system_prompt if conv and conv.system_prompt is not None else self.settings.chat.system_prompt
+            system = self._system_prompt(conv)
             if self.on_drop is not None and (notes := self.on_drop.notes(key)):
                 system = f"{system}\n{notes}" if system else notes
-            prompt = self.window.build(system, history, text, max_new_tokens)
+            decoding = explicit or self._decoding(conv)
+            prompt = self.window.build(system, history, text, decoding.max_new_tokens)
             if (conv is None or prompt.dropped > 0 or len(history) >= conv.message_count
                     or limit >= self.generator.max_context_tokens):
-                return conv, history, prompt
+                return conv, history, prompt, decoding
             limit = min(limit * 4, self.generator.max_context_tokens)
 
     def _hand_over_dropped(self, key: str, history: list[Message], first: int, dropped: int) -> None:
@@ -184,12 +256,6 @@ class ChatBot:
         if first + dropped > done:
             self.on_drop.dropped(key, history[max(done - first, 0):dropped])
             self._notified[key] = first + dropped
-
-    @staticmethod
-    async def _drain(stream: AsyncIterator[str]) -> Generation:
-        async for _ in stream:
-            pass
-        return stream.result  # type: ignore[attr-defined,no-any-return]
 
     async def _moderate(self, text: str, stage: Stage, key: str, history: tuple[str, ...]) -> Any:
         ctx = PolicyContext(stage=stage, conversation_id=key, history=history)
@@ -244,16 +310,83 @@ class ChatBot:
 
     async def set_system_prompt(self, conversation_id: str, text: str | None) -> None:
         """Give one conversation its own system prompt; None restores the configured one."""
-        key = _check_id(conversation_id)
         if text is not None:
             text = clean_message(text, self.settings.chat.max_message_chars)
-        async with self._lock(key), self.store.lock(key):
-            conv = await self.store.load(key, limit=0)
-            await self.store.set_options(key, system_prompt=text, adapter=conv.adapter if conv else None)
+        await self._update_options(conversation_id, system_prompt=text)
 
     async def system_prompt(self, conversation_id: str) -> str:
+        return self._system_prompt(await self.store.load(_check_id(conversation_id), limit=0))
+
+    def _system_prompt(self, conv: Conversation | None) -> str:
+        own = conv.options.system_prompt if conv else None
+        return self.settings.chat.system_prompt if own is None else own
+
+    def _decoding(self, conv: Conversation | None) -> DecodingConfig:
+        overrides = conv.options.decoding if conv else None
+        return self.decoding.with_overrides(**overrides) if overrides else self.decoding
+
+    async def set_decoding(self, conversation_id: str, preset: str | None = None, **overrides: Any) -> DecodingConfig:
+        """Give one conversation its own decoding: a preset and/or field overrides; no arguments restore the bot's.
+
+        Returns the conversation's effective decoding. Invalid values raise ConfigError.
+        """
+        values = {**(named_preset(preset).model_dump() if preset else {}), **overrides}
+        effective = self.decoding.with_overrides(**values)  # validates before anything is stored
+        await self._update_options(conversation_id, decoding=values)
+        return effective
+
+    async def decoding_for(self, conversation_id: str) -> DecodingConfig:
+        """The decoding this conversation's next turn will use."""
+        return self._decoding(await self.store.load(_check_id(conversation_id), limit=0))
+
+    async def options(self, conversation_id: str) -> Options:
+        """The conversation's own settings (defaults where it has none)."""
         conv = await self.store.load(_check_id(conversation_id), limit=0)
-        return conv.system_prompt if conv and conv.system_prompt is not None else self.settings.chat.system_prompt
+        return conv.options if conv else Options()
+
+    async def _update_options(self, conversation_id: str, **changes: Any) -> None:
+        key = _check_id(conversation_id)
+        async with self._lock(key), self.store.lock(key):
+            conv = await self.store.load(key, limit=0)
+            await self.store.set_options(key, replace(conv.options if conv else Options(), **changes))
+
+
+def policies_from_settings(settings: Settings) -> PolicySet:
+    """The PolicySet that ``[policies]`` describes; a policy that cannot be found or built is a ConfigError."""
+    from policies.registry import PolicyConfigError, build_policy_set
+
+    try:
+        return build_policy_set(settings.policies.rules, fail_fast=settings.policies.fail_fast)
+    except PolicyConfigError as e:
+        raise ConfigError(f"{settings.source}: {e}") from None
+
+
+@dataclass
+class _Answer:
+    """What ``_answer`` produced, across its attempts."""
+
+    text: str = ""
+    finish_reason: str = "stop"
+    verdicts: tuple[Verdict, ...] = ()
+    completion_tokens: int = 0
+    generate_s: float = 0.0
+    generation: Generation | None = None
+
+
+_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")
+
+
+def _sentence_end(text: str) -> int | None:
+    """Where the first complete sentence of ``text`` ends (its trailing space included), if any."""
+    m = _SENTENCE_END.search(text)
+    return m.end() if m else None
+
+
+def _stricter(d: DecodingConfig, attempt: int) -> DecodingConfig:
+    """Decoding for a retry: another seed, and sampling even if the original was greedy (greedy would repeat itself)."""
+    seed = (d.seed if d.seed is not None else random.randrange(2**31)) + attempt
+    return d.with_overrides(seed=seed, temperature=max(0.3, 0.8 * (d.temperature or 0.8)),
+                            top_p=min(d.top_p, 0.9), dry_multiplier=max(d.dry_multiplier, 1.0))
 
 
 def _check_id(conversation_id: str) -> str:

@@ -80,6 +80,52 @@ async def _manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _moderate(args: argparse.Namespace) -> int:
+    """One JSON object per input line: every verdict and the final action. Exit 1 if anything was blocked."""
+    import json
+
+    from chatkit.bot import policies_from_settings
+    from chatkit.errors import InvalidMessageError
+    from chatkit.text import clean_message
+    from policies.base import Action, PolicyContext, Stage
+
+    settings = _settings(args)
+    policies = policies_from_settings(settings)
+    stage = Stage(args.stage)
+    source = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
+    if source is sys.stdin and hasattr(source, "reconfigure"):
+        source.reconfigure(errors="replace")
+    blocked = False
+    with source:
+        for number, raw in enumerate(source, start=1):
+            line = raw.rstrip("\n")
+            if not line.strip():
+                continue
+            record: dict[str, object] = {"line": number}
+            text = line
+            if line.lstrip().startswith("{"):
+                try:
+                    obj = json.loads(line)
+                    text = obj["text"]
+                    record.update({k: v for k, v in obj.items() if k != "text"})
+                except (ValueError, KeyError, TypeError):
+                    pass  # not JSONL after all: moderate the line as text
+            try:
+                text = clean_message(text, settings.chat.max_message_chars)
+            except InvalidMessageError as e:
+                record.update(text=str(text)[:200], action="block", error=str(e), verdicts=[])
+                blocked = True
+                print(json.dumps(record, ensure_ascii=False))
+                continue
+            decision = policies.check(text, PolicyContext(stage=stage))
+            blocked |= decision.action == Action.BLOCK
+            record.update(text=text, action=decision.action.name.lower(), verdicts=[v.as_dict() for v in decision.verdicts])
+            if decision.text != text:
+                record["redacted"] = decision.text
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 1 if blocked else 0
+
+
 def _when(timestamp: float) -> str:
     import datetime
 
@@ -149,6 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(on_conflict="error")
     conv_sub.add_parser("prune", parents=[common], help="delete conversations past store.ttl_days")
     conversations.set_defaults(func=_conversations)
+
+    moderate = sub.add_parser("moderate", parents=[common], help="run the configured policies over lines of text",
+                              description="Apply the configured policies to each line (text, or JSONL with a 'text' field); "
+                                          "print one JSON object per line; exit 1 if anything was blocked.")
+    moderate.add_argument("file", nargs="?", metavar="FILE|-", help="input file (default: stdin)")
+    moderate.add_argument("--stage", choices=["input", "output"], default="output", help="which stage's policies (default output)")
+    moderate.set_defaults(func=_moderate)
 
     config = sub.add_parser("config", help="show the configuration")
     config_sub = config.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -64,11 +64,59 @@ class StoreSettings(_Section):
     lock_timeout_s: float = Field(120.0, gt=0.0, description="Redis: a crashed process holds a conversation this long at most.")
 
 
+class PolicyRule(_Section):
+    """One moderation policy: ``[policies.NAME]``. NAME is a built-in policy unless ``use`` names another."""
+
+    use: str = Field("", description="Built-in name, installed entry point, or 'module:attr'; empty: the table's name.")
+    enabled: bool = Field(True, description="false turns the policy off.")
+    stages: tuple[Literal["input", "output"], ...] = Field(("input", "output"), description="Where it runs.")
+    action: Literal["allow", "flag", "redact", "regenerate", "block"] | None = Field(None, description="Overrides its default.")
+    threshold: float | None = Field(None, ge=0.0, le=1.0, description="Score at which it acts; empty: its default.")
+    fail_open: bool = Field(False, description="Allow (instead of block) when the policy itself fails.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Passed to the policy's constructor.")
+
+
+DEFAULT_RULES: dict[str, dict[str, Any]] = {
+    "toxicity": {"stages": ("input", "output"), "action": "block"},
+    "bias": {"stages": ("input", "output"), "action": "block"},
+    "language": {"stages": ("input",), "options": {"allowed": ["en"]}},
+    "pii": {"stages": ("output",), "action": "redact"},
+}
+
+
+class PolicySettings(BaseModel):
+    """``[policies]``: general settings, then one ``[policies.NAME]`` table per policy."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    __pydantic_extra__: dict[str, PolicyRule] = Field(init=False)  # type: ignore[assignment]
+
+    fail_fast: bool = Field(False, description="Stop checking a text at the first block.")
+    max_regenerations: int = Field(2, ge=0, le=10, description="Retries of a reply that a policy asked to regenerate.")
+    refusal: str = Field("Sorry, I can't help with that message.", description="Answer to a blocked user message.")
+    fallback: str = Field("Sorry, I don't have a good answer to that.", description="Sent instead of a blocked reply.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_defaults(cls, data: Any) -> Any:
+        user = dict(data or {})
+        merged: dict[str, Any] = {k: user.pop(k) for k in list(user) if k in cls.model_fields}
+        for name, defaults in DEFAULT_RULES.items():  # built-in policies first, then the user's own, in file order
+            own = user.pop(name, {})
+            merged[name] = ({**defaults, **own, "options": {**defaults.get("options", {}), **own.get("options", {})}}
+                            if isinstance(own, dict) else own)
+        return {**merged, **user}
+
+    @property
+    def rules(self) -> dict[str, PolicyRule]:
+        return dict(self.model_extra or {})
+
+
 class Settings(_Section):
     model: ModelSettings = ModelSettings()
     chat: ChatSettings = ChatSettings()
     decoding: DecodingSettings = DecodingSettings()
     store: StoreSettings = StoreSettings()
+    policies: PolicySettings = PolicySettings()
     source: str = Field("defaults", exclude=True, description="Where these settings came from.")
 
     def updated(self, section: str, **values: Any) -> Settings:
@@ -81,9 +129,19 @@ class Settings(_Section):
     def to_toml(self) -> str:
         lines = [f"# effective configuration ({self.source})"]
         for section, values in self.model_dump().items():
+            tables = {k: v for k, v in values.items() if isinstance(v, dict) and section == "policies"}
             lines.append(f"\n[{section}]")
-            lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if v is not None]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if v is not None and k not in tables]
+            for name, table in tables.items():
+                lines.append(f"\n[{section}.{name}]")
+                lines += [f"{k} = {_toml_value(v)}" for k, v in table.items() if v is not None and not isinstance(v, dict)]
+                if table.get("options"):
+                    lines.append(f"options = {_toml_inline(table['options'])}")
         return "\n".join(lines) + "\n"
+
+
+def _toml_inline(d: dict[str, Any]) -> str:
+    return "{ " + ", ".join(f"{k} = {_toml_inline(v) if isinstance(v, dict) else _toml_value(v)}" for k, v in d.items()) + " }"
 
 
 def _toml_value(v: Any) -> str:

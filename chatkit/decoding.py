@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -21,7 +21,19 @@ class DecodingConfig(BaseModel):
     min_p: float = Field(0.0, ge=0.0, lt=1.0, description="Drop tokens below this share of the top token's probability.")
     typical_p: float = Field(1.0, gt=0.0, le=1.0, description="Locally typical sampling mass; 1 turns it off.")
     repetition_penalty: float = Field(1.0, ge=1.0, le=3.0, description="CTRL penalty on tokens already seen; 1 is off.")
-    no_repeat_ngram_size: int = Field(0, ge=0, le=16, description="Forbid repeating any n-gram of this size; 0 is off.")
+    repetition_scope: Literal["reply", "prompt"] = Field(
+        "reply", description="What the CTRL penalty sees: the reply only, or also the whole prompt (history included).")
+    frequency_penalty: float = Field(0.0, ge=0.0, le=2.0, description="Subtract this times a token's count (OpenAI semantics).")
+    presence_penalty: float = Field(0.0, ge=0.0, le=2.0, description="Subtract this from every token already present.")
+    penalty_scope: Literal["reply", "bot_history"] = Field(
+        "reply", description="What frequency/presence count: the reply, or also the bot's previous replies.")
+    no_repeat_ngram_size: int = Field(0, ge=0, le=16, description="Forbid repeating an n-gram of this size within the reply; 0: off.")
+    dry_multiplier: float = Field(0.0, ge=0.0, le=5.0, description="DRY penalty strength; 0 is off.")
+    dry_base: float = Field(1.75, ge=1.0, le=4.0, description="DRY growth per token of repeated sequence.")
+    dry_allowed_length: int = Field(2, ge=1, le=20, description="Repeated sequences up to this long go unpunished by DRY.")
+    dry_sequence_breakers: tuple[str, ...] = Field(("\n", ":", '"', "*"), description="Strings that end a DRY match.")
+    block_bot_ngrams: int = Field(0, ge=0, le=16, description="Forbid n-grams of this size from the bot's recent replies; 0 is off.")
+    block_bot_turns: int = Field(3, ge=0, le=50, description="How many of the bot's recent replies block_bot_ngrams looks at.")
     stop: tuple[str, ...] = Field((), description="Strings that end the reply; they are not included in it.")
     seed: int | None = Field(None, description="Fixed seed for reproducible sampling; None draws a fresh one.")
 
@@ -36,8 +48,10 @@ class DecodingConfig(BaseModel):
 
 PRESETS: dict[str, DecodingConfig] = {
     "greedy": DecodingConfig(temperature=0.0),
-    "balanced": DecodingConfig(temperature=0.7, top_p=0.9, repetition_penalty=1.15, no_repeat_ngram_size=4),
-    "creative": DecodingConfig(temperature=1.0, top_p=0.95, min_p=0.05, repetition_penalty=1.1, no_repeat_ngram_size=3),
+    "balanced": DecodingConfig(temperature=0.7, top_p=0.9, min_p=0.05, repetition_penalty=1.1, dry_multiplier=0.8,
+                               block_bot_ngrams=4, block_bot_turns=3),
+    "creative": DecodingConfig(temperature=0.95, top_p=0.95, min_p=0.05, dry_multiplier=0.8, presence_penalty=0.3,
+                               penalty_scope="bot_history", block_bot_ngrams=4, block_bot_turns=3),
 }
 
 

@@ -20,7 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from chatkit.decoding import DecodingConfig
 from chatkit.errors import ConfigError, GenerationError, ModelLoadError
-from chatkit.types import Message
+from chatkit.types import Message, Role
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,13 @@ class GenerationStream(AsyncIterator[str]):
 
     async def aclose(self) -> None:
         await self._pieces.aclose()  # type: ignore[attr-defined]
+
+    async def collect(self) -> Generation:
+        """Run to the end and return the whole Generation."""
+        async for _ in self:
+            pass
+        assert self.result is not None
+        return self.result
 
 
 def bundled_model_path() -> Path:
@@ -158,11 +165,7 @@ class TransformersGenerator:
 
     # -- generation -----------------------------------------------------------------------------
     async def generate(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> Generation:
-        stream = self.stream(messages, decoding, adapter)
-        async for _ in stream:
-            pass
-        assert stream.result is not None
-        return stream.result
+        return await self.stream(messages, decoding, adapter).collect()
 
     def stream(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> GenerationStream:
         if adapter is not None:
@@ -174,9 +177,10 @@ class TransformersGenerator:
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         cancel = threading.Event()
         prompt = self.encode(messages)
+        bot_replies = [self._tokens(m.content) for m in messages if m.role == Role.ASSISTANT]
         t0 = time.perf_counter()
         self._active.add(cancel)
-        future = loop.run_in_executor(self._executor, self._work, prompt, decoding, cancel,
+        future = loop.run_in_executor(self._executor, self._work, prompt, bot_replies, decoding, cancel,
                                       lambda kind, value: loop.call_soon_threadsafe(queue.put_nowait, (kind, value)))
         ids: list[int] = []
         emitted, first_token_s, reason, text = 0, None, "length", ""
@@ -216,10 +220,15 @@ class TransformersGenerator:
         stream.result = Generation(text=text, prompt_tokens=len(prompt), completion_tokens=len(ids),
                                    finish_reason=reason, first_token_s=first_token_s, generate_s=time.perf_counter() - t0)
 
-    def _work(self, prompt: list[int], decoding: DecodingConfig, cancel: threading.Event,
+    def _tokens(self, text: str) -> list[int]:
+        return list(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def _work(self, prompt: list[int], bot_replies: list[list[int]], decoding: DecodingConfig, cancel: threading.Event,
               send: Callable[[str, Any], None]) -> None:
         """Runs in the model thread: generate, pushing token ids to ``send`` as they come."""
         import torch
+
+        from chatkit.processors import build_processors
 
         try:
             if cancel.is_set():
@@ -227,11 +236,16 @@ class TransformersGenerator:
             if decoding.seed is not None:
                 torch.manual_seed(decoding.seed)
             input_ids = torch.tensor([prompt], device=self.model.device)
+            breakers = {t for s in decoding.dry_sequence_breakers for t in self._tokens(s)}
+            chain = build_processors(decoding, prompt_len=len(prompt), bot_replies=bot_replies, breaker_ids=breakers,
+                                     eos_ids=self.eos_token_ids)
             with torch.inference_mode():
                 self.model.generate(
                     input_ids, attention_mask=torch.ones_like(input_ids), streamer=_Streamer(send),
                     stopping_criteria=_stopping(cancel), eos_token_id=self.eos_token_ids or None,
-                    pad_token_id=self.pad_token_id, **generation_kwargs(decoding),
+                    pad_token_id=self.pad_token_id, logits_processor=chain, repetition_penalty=1.0, no_repeat_ngram_size=0,
+                    max_new_tokens=decoding.max_new_tokens, do_sample=not decoding.greedy,
+                    **({} if decoding.greedy else NEUTRAL_WARPERS),
                 )
         except Exception as e:  # reported to the caller as GenerationError; the thread lives on
             log.exception("generation failed")
@@ -245,19 +259,9 @@ class TransformersGenerator:
         await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown)
 
 
-def generation_kwargs(d: DecodingConfig) -> dict[str, Any]:
-    """DecodingConfig as ``model.generate`` keyword arguments."""
-    kw: dict[str, Any] = {"max_new_tokens": d.max_new_tokens, "do_sample": not d.greedy}
-    if d.repetition_penalty != 1.0:
-        kw["repetition_penalty"] = d.repetition_penalty
-    if d.no_repeat_ngram_size:
-        kw["no_repeat_ngram_size"] = d.no_repeat_ngram_size
-    if not d.greedy:
-        kw.update(temperature=d.temperature, top_p=d.top_p, top_k=d.top_k or None,
-                  min_p=d.min_p or None, typical_p=d.typical_p)
-    else:  # keep the model's own generation_config from turning sampling back on
-        kw.update(temperature=None, top_p=None, top_k=None)
-    return kw
+# chatkit builds the whole processor chain itself (chatkit.processors), in its own order; these
+# keep the model's generation_config from adding sampling warpers of its own on top.
+NEUTRAL_WARPERS: dict[str, Any] = {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "typical_p": 1.0, "min_p": None}
 
 
 def _stopping(cancel: threading.Event) -> Any:

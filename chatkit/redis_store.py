@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from chatkit.errors import StoreError
-from chatkit.store import Conversation, ConversationInfo, Retention, StoredMessage
+from chatkit.store import Conversation, ConversationInfo, Options, Retention, StoredMessage
 from chatkit.types import Role
 from policies.base import Verdict
 
@@ -77,8 +77,8 @@ class RedisStore:
         if not meta:
             return None
         messages = tuple(_decode(m) for m in raw) if limit != 0 else ()  # LRANGE -0 means everything
-        return Conversation(key, messages, _opt(meta.get("system_prompt")), _opt(meta.get("adapter")),
-                            float(meta["created_at"]), float(meta["updated_at"]), total=int(total))
+        return Conversation(key, messages, _options(meta.get("options", "{}")), float(meta["created_at"]),
+                            float(meta["updated_at"]), total=int(total))
 
     async def append(self, key: str, messages: Sequence[StoredMessage]) -> None:
         async with self._errors():
@@ -89,10 +89,10 @@ class RedisStore:
             self._touch(pipe, key, time.time())
             await pipe.execute()
 
-    async def set_options(self, key: str, *, system_prompt: str | None, adapter: str | None) -> None:
+    async def set_options(self, key: str, options: Options) -> None:
         async with self._errors():
             pipe = self._redis.pipeline(transaction=True)
-            pipe.hset(self._conv(key), mapping={"system_prompt": json.dumps(system_prompt), "adapter": json.dumps(adapter)})
+            pipe.hset(self._conv(key), "options", json.dumps(options.as_dict()))
             self._touch(pipe, key, time.time())
             await pipe.execute()
 
@@ -129,8 +129,8 @@ class RedisStore:
         async with self._errors():
             pipe = self._redis.pipeline(transaction=True)
             pipe.delete(self._conv(c.key), self._msgs(c.key))
-            pipe.hset(self._conv(c.key), mapping={"system_prompt": json.dumps(c.system_prompt), "adapter": json.dumps(c.adapter),
-                                                  "created_at": c.created_at, "updated_at": c.updated_at})
+            pipe.hset(self._conv(c.key), mapping={"options": json.dumps(c.options.as_dict()), "created_at": c.created_at,
+                                                  "updated_at": c.updated_at})
             if c.messages:
                 pipe.rpush(self._msgs(c.key), *(_encode(m) for m in c.messages))
             pipe.zadd(self._index, {c.key: c.updated_at})
@@ -180,8 +180,11 @@ class RedisStore:
         await self._redis.aclose()
 
 
-def _opt(value: str | None) -> str | None:
-    return None if value is None else json.loads(value)
+def _options(raw: str) -> Options:
+    try:
+        return Options.from_dict(json.loads(raw))
+    except (ValueError, TypeError) as e:
+        raise StoreError(f"a conversation in Redis has unreadable options: {e}") from None
 
 
 def _encode(m: StoredMessage) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from chatkit.errors import StoreError
-from chatkit.store import Conversation, ConversationInfo, Retention, StoredMessage, _no_lock
+from chatkit.store import Conversation, ConversationInfo, Options, Retention, StoredMessage, _no_lock
 from chatkit.types import Role
 from policies.base import Verdict
 
@@ -26,8 +26,7 @@ SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     key TEXT PRIMARY KEY,
-    system_prompt TEXT,
-    adapter TEXT,
+    options TEXT NOT NULL DEFAULT '{}',
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
     message_count INTEGER NOT NULL DEFAULT 0
@@ -113,14 +112,14 @@ class SQLiteStore:
     async def load(self, key: str, limit: int | None = None) -> Conversation | None:
         def op(db: sqlite3.Connection) -> Conversation | None:
             self._expire(db, key)
-            row = db.execute("SELECT system_prompt, adapter, created_at, updated_at, message_count FROM conversations "
+            row = db.execute("SELECT options, created_at, updated_at, message_count FROM conversations "
                              "WHERE key = ?", (key,)).fetchone()
             if row is None:
                 return None
             rows = db.execute("SELECT role, content, created_at, verdicts FROM messages WHERE key = ? ORDER BY id DESC LIMIT ?",
                               (key, -1 if limit is None else limit)).fetchall()
             messages = tuple(_message(r) for r in reversed(rows))
-            return Conversation(key, messages, row[0], row[1], row[2], row[3], total=row[4])
+            return Conversation(key, messages, _options(row[0]), row[1], row[2], total=row[3])
 
         return await self._run(op)
 
@@ -142,12 +141,12 @@ class SQLiteStore:
 
         await self._run(op)
 
-    async def set_options(self, key: str, *, system_prompt: str | None, adapter: str | None) -> None:
+    async def set_options(self, key: str, options: Options) -> None:
         def op(db: sqlite3.Connection) -> None:
             now = time.time()
-            db.execute("INSERT INTO conversations (key, system_prompt, adapter, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
-                       "ON CONFLICT(key) DO UPDATE SET system_prompt = excluded.system_prompt, adapter = excluded.adapter, "
-                       "updated_at = excluded.updated_at", (key, system_prompt, adapter, now, now))
+            db.execute("INSERT INTO conversations (key, options, created_at, updated_at) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT(key) DO UPDATE SET options = excluded.options, updated_at = excluded.updated_at",
+                       (key, json.dumps(options.as_dict()), now, now))
 
         await self._run(op)
 
@@ -176,8 +175,8 @@ class SQLiteStore:
         def op(db: sqlite3.Connection) -> None:
             with self._transaction(db):
                 db.execute("DELETE FROM conversations WHERE key = ?", (c.key,))
-                db.execute("INSERT INTO conversations VALUES (?, ?, ?, ?, ?, ?)",
-                           (c.key, c.system_prompt, c.adapter, c.created_at, c.updated_at, len(c.messages)))
+                db.execute("INSERT INTO conversations VALUES (?, ?, ?, ?, ?)",
+                           (c.key, json.dumps(c.options.as_dict()), c.created_at, c.updated_at, len(c.messages)))
                 db.executemany("INSERT INTO messages (key, role, content, created_at, verdicts) VALUES (?, ?, ?, ?, ?)",
                                [(c.key, str(m.role), m.content, m.created_at, _verdicts_json(m.verdicts)) for m in c.messages])
 
@@ -201,6 +200,13 @@ class SQLiteStore:
 
 def _verdicts_json(verdicts: Sequence[Verdict]) -> str:
     return json.dumps([v.as_dict() for v in verdicts], ensure_ascii=False)
+
+
+def _options(raw: str) -> Options:
+    try:
+        return Options.from_dict(json.loads(raw))
+    except (ValueError, TypeError) as e:
+        raise StoreError(f"a stored conversation has unreadable options: {e}") from None
 
 
 def _message(row: tuple[str, str, float, str]) -> StoredMessage:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from chatkit.types import Message, Role
 from policies.base import Verdict
@@ -33,11 +33,34 @@ class StoredMessage:
 
 
 @dataclass(frozen=True)
+class Options:
+    """A conversation's own settings; None and empty mean the bot's configured defaults."""
+
+    system_prompt: str | None = None
+    adapter: str | None = None
+    decoding: Mapping[str, Any] = field(default_factory=dict)  # overrides of DecodingConfig fields
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"system_prompt": self.system_prompt, "adapter": self.adapter, "decoding": dict(self.decoding)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Options:
+        unknown = set(d) - {"system_prompt", "adapter", "decoding"}
+        if unknown:
+            raise ValueError(f"unknown conversation options {sorted(unknown)}")
+        for name in ("system_prompt", "adapter"):
+            if d.get(name) is not None and not isinstance(d[name], str):
+                raise ValueError(f"option {name!r} must be a string or null")
+        if not isinstance(d.get("decoding", {}), dict):
+            raise ValueError("option 'decoding' must be an object")
+        return cls(d.get("system_prompt"), d.get("adapter"), dict(d.get("decoding", {})))
+
+
+@dataclass(frozen=True)
 class Conversation:
     key: str
     messages: tuple[StoredMessage, ...] = ()  # the newest ones when loaded with a limit
-    system_prompt: str | None = None  # None: the configured default
-    adapter: str | None = None  # None: the configured default
+    options: Options = Options()
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     total: int | None = None  # messages stored, when more than ``messages`` holds
@@ -80,8 +103,8 @@ class Store(Protocol):
         """Add messages at the end, all or none; creates the conversation if needed."""
         ...
 
-    async def set_options(self, key: str, *, system_prompt: str | None, adapter: str | None) -> None:
-        """Replace the conversation's own system prompt and adapter (None: use the defaults)."""
+    async def set_options(self, key: str, options: Options) -> None:
+        """Replace the conversation's own settings; creates the conversation if needed."""
         ...
 
     async def reset(self, key: str) -> None:
@@ -139,9 +162,9 @@ class MemoryStore:
             kept = kept[-self.retention.max_messages:]
         self._data[key] = replace(conv, messages=kept, updated_at=time.time())
 
-    async def set_options(self, key: str, *, system_prompt: str | None, adapter: str | None) -> None:
+    async def set_options(self, key: str, options: Options) -> None:
         conv = self._live(key) or Conversation(key)
-        self._data[key] = replace(conv, system_prompt=system_prompt, adapter=adapter, updated_at=time.time())
+        self._data[key] = replace(conv, options=options, updated_at=time.time())
 
     async def reset(self, key: str) -> None:
         if (conv := self._live(key)) is not None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from chatkit.errors import ConversationNotFoundError, TransferError
-from chatkit.store import Conversation, Store, StoredMessage
+from chatkit.store import Conversation, Options, Store, StoredMessage
 from chatkit.types import Role
 from policies.base import Verdict
 
@@ -19,7 +19,7 @@ FORMAT = "chatkit.conversations/1"
 
 def conversation_to_dict(c: Conversation) -> dict[str, Any]:
     return {
-        "key": c.key, "system_prompt": c.system_prompt, "adapter": c.adapter,
+        "key": c.key, "options": c.options.as_dict(),
         "created_at": c.created_at, "updated_at": c.updated_at,
         "messages": [{"role": str(m.role), "content": m.content, "created_at": m.created_at,
                       "verdicts": [v.as_dict() for v in m.verdicts]} for m in c.messages],
@@ -36,11 +36,8 @@ def conversation_from_dict(d: Any, where: str = "conversation") -> Conversation:
                 raise ValueError(f"messages[{i}] needs 'role' and a string 'content'")
             messages.append(StoredMessage(Role(m["role"]), m["content"], float(m.get("created_at", 0.0)),
                                           tuple(Verdict.from_dict(v) for v in m.get("verdicts", []))))
-        for name in ("system_prompt", "adapter"):
-            if d.get(name) is not None and not isinstance(d[name], str):
-                raise ValueError(f"'{name}' must be a string or null")
-        return Conversation(d["key"], tuple(messages), d.get("system_prompt"), d.get("adapter"),
-                            float(d.get("created_at", 0.0)), float(d.get("updated_at", 0.0)))
+        options = Options.from_dict(d.get("options", {}))
+        return Conversation(d["key"], tuple(messages), options, float(d.get("created_at", 0.0)), float(d.get("updated_at", 0.0)))
     except (ValueError, KeyError, TypeError) as e:
         raise TransferError(f"{where}: {e}") from None
 

@@ -65,6 +65,12 @@ class Policy(Protocol):
         ...
 
 
+def decide(name: str, score: float, threshold: float, action: Action, reason: str = "", redacted: str | None = None) -> Verdict:
+    """The usual verdict: ``action`` when the score reaches the threshold, else ALLOW."""
+    score = min(1.0, max(0.0, float(score)))
+    return Verdict(name, action if score >= threshold else Action.ALLOW, score, reason, redacted if score >= threshold else None)
+
+
 @dataclass(frozen=True)
 class Decision:
     """What a PolicySet concluded about one text."""
@@ -72,6 +78,7 @@ class Decision:
     action: Action
     verdicts: tuple[Verdict, ...]
     text: str  # the text after every REDACT verdict was applied
+    refusal: str | None = None  # the blocking policy's own refusal message, if it has one
 
     @property
     def blocked(self) -> bool:
@@ -99,7 +106,9 @@ class PolicySet:
             if self.fail_fast and verdict.action == Action.BLOCK:
                 break
         action = max((v.action for v in verdicts), default=Action.ALLOW)
-        return Decision(action=action, verdicts=tuple(verdicts), text=current)
+        refusal = next((getattr(p, "refusal", None) for p, v in zip(self.policies(ctx.stage), verdicts, strict=False)
+                        if v.action == Action.BLOCK and getattr(p, "refusal", None)), None)
+        return Decision(action=action, verdicts=tuple(verdicts), text=current, refusal=refusal)
 
     def _run(self, policy: Policy, text: str, ctx: PolicyContext) -> Verdict:
         try:

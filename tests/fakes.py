@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from chatkit.decoding import DecodingConfig
 from chatkit.generator import Generation, GenerationStream
 from chatkit.types import Message, Role
+from policies.base import Action, PolicyContext, Verdict
 
 
 class CountingGenerator:
@@ -34,11 +35,41 @@ class CountingGenerator:
         return GenerationStream(pieces)
 
     async def generate(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> Generation:
-        stream = self.stream(messages, decoding, adapter)
-        async for _ in stream:
-            pass
-        assert stream.result is not None
-        return stream.result
+        return await self.stream(messages, decoding, adapter).collect()
 
     async def aclose(self) -> None:
         pass
+
+
+class Shouting:
+    """A custom policy, as a user would write one: acts on messages written in capitals."""
+
+    def __init__(self, name: str = "shouting", threshold: float = 0.8, action: Action = Action.FLAG) -> None:
+        self.name, self.threshold, self.action = name, threshold, action
+
+    def check(self, text: str, ctx: PolicyContext) -> Verdict:
+        letters = [c for c in text if c.isalpha()]
+        share = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+        return Verdict(self.name, self.action if share >= self.threshold else Action.ALLOW, share)
+
+
+class ScriptedGenerator(CountingGenerator):
+    """Streams the given replies, one per call, a word at a time; records each prompt and decoding."""
+
+    def __init__(self, *replies: str) -> None:
+        super().__init__()
+        self.replies = list(replies)
+        self.calls: list[tuple[list[Message], DecodingConfig]] = []
+
+    def stream(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> GenerationStream:
+        self.calls.append((list(messages), decoding))
+        text = self.replies.pop(0)
+
+        async def pieces(stream: GenerationStream) -> AsyncIterator[str]:
+            words = text.split(" ")
+            for i, word in enumerate(words):
+                await asyncio.sleep(0)
+                yield word if i == len(words) - 1 else word + " "
+            stream.result = Generation(text, self.count_tokens(messages), len(words), "stop", 0.001, 0.01)
+
+        return GenerationStream(pieces)

@@ -34,17 +34,25 @@ OPENERS = ["hi, how are you?", "what do you do for fun?", "what is your name?",
            "do you have any pets?", "what did you do this weekend?", "i love summer. do you?"]
 
 
-def load_conversations() -> list[list[str]]:
-    """Each conversation as its turns: a turn is one speaker's consecutive utterances."""
+def load_conversations() -> list[tuple[str, list[str]]]:
+    """(id, turns) of each conversation; a turn is one speaker's consecutive utterances."""
     import chitchat_dataset
 
     convs = []
-    for conv in chitchat_dataset.Dataset().values():
+    for cid, conv in chitchat_dataset.Dataset().items():
         turns = [" ".join(u["text"].strip() for u in m).strip() for m in conv["messages"]]
         turns = [t for t in turns if t]
         if len(turns) >= 2:
-            convs.append(turns)
+            convs.append((cid, turns))
     return convs
+
+
+def split(convs: list[tuple[str, list[str]]], heldout: float, rng: random.Random):
+    """Whole conversations: (train, held out). The benchmarks reuse it through heldout.json."""
+    convs = list(convs)
+    rng.shuffle(convs)
+    n_held = int(len(convs) * heldout)
+    return convs[n_held:], convs[:n_held]
 
 
 def train_tokenizer(texts: list[str], vocab_size: int) -> PreTrainedTokenizerFast:
@@ -182,13 +190,10 @@ def main() -> None:
     rng = random.Random(args.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
 
-    convs = load_conversations()
-    rng.shuffle(convs)
-    n_held = int(len(convs) * args.heldout)
-    held_convs, train_convs = convs[:n_held], convs[n_held:]
-    tok = train_tokenizer([t for c in train_convs for t in c], args.vocab_size)
-    train = [w for c in train_convs for w in encode(c, tok, args.block, rng)]
-    held = [w for c in held_convs for w in encode(c, tok, args.block, random.Random(0))]
+    train_convs, held_convs = split(load_conversations(), args.heldout, rng)
+    tok = train_tokenizer([t for _, c in train_convs for t in c], args.vocab_size)
+    train = [w for _, c in train_convs for w in encode(c, tok, args.block, rng)]
+    held = [w for _, c in held_convs for w in encode(c, tok, args.block, random.Random(0))]
     print(f"{len(train_convs)} train / {len(held_convs)} held-out conversations; "
           f"{sum(len(s[0]) for s in train)} train tokens in {len(train)} windows")
 
@@ -232,6 +237,7 @@ def main() -> None:
                "bigram_perplexity": round(bigram_ppl, 2), "bigram_lambda": lam, "seed": args.seed,
                "args": {k: str(v) for k, v in vars(args).items()}, "samples": samples}
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (args.out / "heldout.json").write_text(json.dumps({"seed": args.seed, "ids": [cid for cid, _ in held_convs]}) + "\n")
     (args.out / "README.md").write_text(model_card(metrics, config))
     print(json.dumps({k: v for k, v in metrics.items() if k not in ("args", "samples")}, indent=2))
 

@@ -45,7 +45,7 @@ def test_commands_reset_and_system(generator: TransformersGenerator) -> None:
     import asyncio
 
     conv = asyncio.run(store.load("console"))
-    assert conv is not None and conv.system_prompt == "You are terse." and len(conv.messages) == 2
+    assert conv is not None and conv.options.system_prompt == "You are terse." and len(conv.messages) == 2
 
 
 def test_quit_stops_reading(generator: TransformersGenerator) -> None:
@@ -65,7 +65,7 @@ def test_system_prompt_option(generator: TransformersGenerator) -> None:
 
     _, _, store = console(generator, "hi\n", system_prompt="You are a pirate.")
     conv = asyncio.run(store.load("console"))
-    assert conv is not None and conv.system_prompt == "You are a pirate."
+    assert conv is not None and conv.options.system_prompt == "You are a pirate."
 
 
 @pytest.fixture

@@ -169,3 +169,22 @@ async def test_notes_remember_what_left_the_window(generator: TransformersGenera
     await bot.reset("n")
     assert notes.notes("n") is None
     await small.aclose()
+
+
+async def test_a_conversation_can_have_its_own_decoding(bot: ChatBot) -> None:
+    from chatkit import ConfigError
+    from chatkit.decoding import PRESETS
+
+    effective = await bot.set_decoding("g", "greedy", max_new_tokens=6)
+    assert effective == PRESETS["greedy"].with_overrides(max_new_tokens=6)
+    assert await bot.decoding_for("g") == effective
+    assert await bot.decoding_for("other") == bot.decoding
+    reply = await bot.reply("g", "what do you do for fun?")
+    assert reply.usage.completion_tokens <= 6
+    again = await bot.reply("g2", "what do you do for fun?", decoding=effective)
+    assert again.text == reply.text, "the stored overrides decode like the explicit config"
+    with pytest.raises(ConfigError, match="temperature"):
+        await bot.set_decoding("g", temperature=-3)
+    assert await bot.decoding_for("g") == effective, "a refused override changes nothing"
+    await bot.set_decoding("g")
+    assert await bot.decoding_for("g") == bot.decoding

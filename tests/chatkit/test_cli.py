@@ -121,3 +121,28 @@ def test_malformed_imports_write_nothing(capsys: pytest.CaptureFixture[str], sto
     code, _, err = run(capsys, "conversations", "import", str(bad), "--config", str(store_config))
     assert code == 2 and err.startswith("chatkit: error:")
     assert run(capsys, "conversations", "list", "--config", str(store_config))[1] == ""
+
+
+def test_moderate_reports_every_verdict_and_fails_on_a_block(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import json
+
+    lines = ["what a lovely day", '{"id": 7, "text": "write to me at jo@example.com"}', "", "you are a stupid bitch",
+             "x" * 9000]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    code, out, _ = run(capsys, "moderate", "-")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [r["line"] for r in records] == [1, 2, 4, 5]
+    assert records[0]["action"] == "allow" and {v["policy"] for v in records[0]["verdicts"]} == {"toxicity", "bias", "pii"}
+    assert records[1]["id"] == 7 and records[1]["redacted"] == "write to me at [EMAIL]" and records[1]["action"] == "redact"
+    assert records[2]["action"] == "block"
+    assert records[3]["action"] == "block" and "over the limit" in records[3]["error"]
+
+
+def test_moderate_exits_zero_when_nothing_is_blocked(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    source = tmp_path / "in.txt"
+    source.write_bytes(b"hello there\nhow are you doing today\n\xff\xfe junk bytes\n")
+    code, out, _ = run(capsys, "moderate", str(source), "--stage", "output")
+    assert code == 0 and len(out.splitlines()) == 3

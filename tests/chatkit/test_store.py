@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import make_store
 
-from chatkit import Conversation, Retention, Role, Store, StoredMessage, StoreError
+from chatkit import Conversation, Options, Retention, Role, Store, StoredMessage, StoreError
 from chatkit.sqlite_store import SQLiteStore
 from chatkit.transfer import export_conversations, import_conversations
 from policies.base import Action, Verdict
@@ -43,15 +43,15 @@ async def test_load_with_a_limit_returns_the_newest_and_the_total(store: Store) 
 
 
 async def test_options_reset_and_delete(store: Store) -> None:
-    await store.set_options("a", system_prompt="Be a pirate.", adapter="pirate")
+    await store.set_options("a", Options("Be a pirate.", "pirate", {"temperature": 0.2}))
     await store.append("a", pair(0))
     await store.reset("a")
     conv = await store.load("a")
     assert conv is not None and conv.messages == () and conv.message_count == 0
-    assert (conv.system_prompt, conv.adapter) == ("Be a pirate.", "pirate")
-    await store.set_options("a", system_prompt=None, adapter=None)
+    assert conv.options == Options("Be a pirate.", "pirate", {"temperature": 0.2})
+    await store.set_options("a", Options())
     conv = await store.load("a")
-    assert conv is not None and conv.system_prompt is None and conv.adapter is None
+    assert conv is not None and conv.options == Options()
     assert await store.delete("a") is True
     assert await store.delete("a") is False
     assert await store.load("a") is None
@@ -82,7 +82,7 @@ async def test_concurrent_appends_keep_pairs_together(store: Store) -> None:
 
 
 async def test_export_import_round_trip(store: Store, store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    await store.set_options("a", system_prompt="Be kind.", adapter=None)
+    await store.set_options("a", Options(system_prompt="Be kind.", decoding={"top_k": 5}))
     await store.append("a", pair(0, verdict=True))
     await store.append("b", pair(1))
     exported = await export_conversations(store)
@@ -99,10 +99,10 @@ async def test_export_import_round_trip(store: Store, store_kind: str, tmp_path:
 
 async def test_put_replaces_a_conversation_whole(store: Store) -> None:
     await store.append("a", pair(0) + pair(1))
-    await store.put(Conversation("a", tuple(pair(7)), "new prompt", None, 5.0, 6.0))
+    await store.put(Conversation("a", tuple(pair(7)), Options("new prompt"), 5.0, 6.0))
     conv = await store.load("a")
     assert conv is not None and [m.content for m in conv.messages] == ["user 7", "bot 7"]
-    assert conv.system_prompt == "new prompt" and conv.message_count == 2
+    assert conv.options.system_prompt == "new prompt" and conv.message_count == 2
 
 
 async def test_retention_keeps_the_newest_turns(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:

@@ -1,0 +1,99 @@
+"""Text normalization against evasion, applied before every text classifier.
+
+"h4te", "f.u.c.k", "h a t e", "ａｓｓ", Cyrillic "аss", a zero-width space inside a word, "fuuuuck":
+each becomes the plain word a classifier knows. ``normalize`` returns the folded text with a map
+from each of its characters back to the original, so spans found on the normalized text (for
+redaction) land on the right characters of what the user wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Cyrillic and Greek letters that look like Latin ones (lower case; the text is case-folded first).
+HOMOGLYPHS = str.maketrans({
+    "а": "a", "в": "b", "с": "c", "е": "e", "һ": "h", "і": "i", "ј": "j", "к": "k", "м": "m", "н": "h", "о": "o",
+    "р": "p", "ѕ": "s", "т": "t", "у": "y", "х": "x", "ԁ": "d", "ɡ": "g", "ո": "n", "ս": "u", "ԝ": "w", "ӏ": "l",
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+    "χ": "x", "ω": "w", "ς": "s", "ѵ": "v", "ɑ": "a", "ı": "i",
+    # small capitals
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k", "ʟ": "l",
+    "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
+})
+LEET = {"4": "a", "@": "a", "8": "b", "3": "e", "6": "g", "1": "i", "!": "i", "|": "l", "0": "o", "5": "s", "$": "s",
+        "7": "t", "+": "t", "2": "z"}
+# Zero-width characters, bidi controls, soft hyphens and other format characters have category Cf;
+# variation selectors and combining marks left over after NFKC are dropped too.
+_DROP_CATEGORIES = {"Cf", "Mn", "Me", "Cc"}
+_SEPARATED = re.compile(r"(?<![\w])((?:\w[\s.\-_*·•,'`~]{1,3}){2,}\w)(?![\w])")
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "555 1234" is a phone number
+
+
+@dataclass(frozen=True)
+class Normalized:
+    text: str
+    origin: tuple[int, ...]  # origin[i]: index in the original text of normalized character i
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of normalized characters [start, end)."""
+        if start >= end:
+            return (self.origin[start], self.origin[start]) if start < len(self.origin) else (0, 0)
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def normalize(text: str) -> Normalized:
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        for c in unicodedata.normalize("NFKC", ch).casefold():
+            if unicodedata.category(c) in _DROP_CATEGORIES and c not in "\n\t":
+                continue
+            chars.append(c.translate(HOMOGLYPHS))
+            origin.append(i)
+    chars, origin = _fold_leet(chars, origin)
+    chars, origin = _join_separated(chars, origin)
+    chars, origin = _squeeze_repeats(chars, origin)
+    return Normalized("".join(chars), tuple(origin))
+
+
+def _fold_leet(chars: list[str], origin: list[int]) -> tuple[list[str], list[int]]:
+    """Leet symbols become letters only inside words that also hold letters: 'h4te' but not '2024'.
+
+    A punctuation symbol counts only before another letter ('sh!t', '@ss'), never at a word's end ('hi!').
+    """
+    out = list(chars)
+    word: list[int] = []
+    for i in range(len(chars) + 1):
+        if i < len(chars) and (chars[i].isalnum() or chars[i] in LEET):
+            word.append(i)
+            continue
+        while word and not chars[word[-1]].isalnum():  # trailing punctuation is punctuation
+            word.pop()
+        if any(chars[j].isalpha() for j in word) and any(chars[j] in LEET for j in word):
+            for j in word:
+                out[j] = LEET.get(chars[j], chars[j])
+        word = []
+    return out, origin
+
+
+def _join_separated(chars: list[str], origin: list[int]) -> tuple[list[str], list[int]]:
+    """'f.u.c.k' and 'h a t e' (single letters with separators between) become one word."""
+    text = "".join(chars)
+    keep = [True] * len(chars)
+    for m in _SEPARATED.finditer(text):
+        for j in range(m.start(1), m.end(1)):
+            if not text[j].isalnum():
+                keep[j] = False
+    return [c for c, k in zip(chars, keep, strict=True) if k], [o for o, k in zip(origin, keep, strict=True) if k]
+
+
+def _squeeze_repeats(chars: list[str], origin: list[int]) -> tuple[list[str], list[int]]:
+    """Runs of three or more of a letter become one: 'fuuuuck' -> 'fuck' ('good' keeps its two o's)."""
+    text = "".join(chars)
+    keep = [True] * len(chars)
+    for m in _REPEATS.finditer(text):
+        for j in range(m.start() + 1, m.end()):
+            keep[j] = False
+    return [c for c, k in zip(chars, keep, strict=True) if k], [o for o, k in zip(origin, keep, strict=True) if k]

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from policies.normalize import normalize
+
+
+@pytest.mark.parametrize(("raw", "plain"), [
+    ("I h4te you", "i hate you"),
+    ("@ss", "ass"),
+    ("sh!t", "shit"),
+    ("f.u.c.k off", "fuck off"),
+    ("h a t e", "hate"),
+    ("S-H-I-T", "shit"),
+    ("ｆｕｃｋ", "fuck"),                  # fullwidth
+    ("аss", "ass"),                     # Cyrillic а
+    ("ʜᴀᴛᴇ", "hate"),                   # small capitals
+    ("fu\u200bck", "fuck"),             # zero-width space
+    ("fu\u202eck", "fuck"),             # bidi override
+    ("fuuuuck", "fuck"),
+])
+def test_evasions_fold_to_the_plain_word(raw: str, plain: str) -> None:
+    assert normalize(raw).text == plain
+
+
+@pytest.mark.parametrize("text", ["good book", "hi! how are you?", "in 2024 i paid $5", "call 555 1234", "i am a cat"])
+def test_ordinary_text_keeps_its_meaning(text: str) -> None:
+    assert normalize(text).text == text.lower()
+
+
+@pytest.mark.parametrize(("raw", "word"), [("you f.u.c.k!", "f.u.c.k"), ("so fu\u200bck it", "fu\u200bck"),
+                                           ("ʜᴀᴛᴇ them", "ʜᴀᴛᴇ"), ("well, sh!t.", "sh!t")])
+def test_spans_map_back_to_the_original(raw: str, word: str) -> None:
+    norm = normalize(raw)
+    folded = normalize(word).text
+    start = norm.text.index(folded)
+    begin, end = norm.span(start, start + len(folded))
+    assert raw[begin:end] == word

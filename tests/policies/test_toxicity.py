@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import torch
+
+from policies.base import Action, PolicyContext, PolicySet, Stage
+from policies.toxicity import ToxicityPolicy
+
+CTX = PolicyContext(Stage.OUTPUT)
+CLASSES = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
+
+
+@pytest.fixture(scope="module")
+def detoxify_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny BERT in Detoxify's checkpoint format, built here: its identity_hate output is always high."""
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+
+    folder = tmp_path_factory.mktemp("detoxify")
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "you", "are", "nice", "hello"]
+    (folder / "vocab.txt").write_text("\n".join(words) + "\n")
+    config = BertConfig(vocab_size=len(words), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, num_labels=len(CLASSES))
+    model = BertForSequenceClassification(config)
+    with torch.no_grad():
+        model.classifier.weight.zero_()
+        model.classifier.bias.copy_(torch.tensor([-5.0, -5.0, -5.0, -5.0, -5.0, 5.0]))
+    config.save_pretrained(folder)
+    BertTokenizer(str(folder / "vocab.txt")).save_pretrained(folder)
+    checkpoint = folder / "tiny.ckpt"
+    torch.save({"config": {"arch": {"args": {"model_type": "bert-base-uncased", "model_name": "BertForSequenceClassification",
+                                             "tokenizer_name": "BertTokenizer", "num_classes": len(CLASSES)}},
+                           "dataset": {"args": {"classes": CLASSES}}},
+                "state_dict": model.state_dict()}, checkpoint)
+    return checkpoint, folder
+
+
+def test_detoxify_checkpoints_load_offline_with_all_labels(detoxify_checkpoint: tuple[Path, Path],
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    checkpoint, folder = detoxify_checkpoint
+    policy = ToxicityPolicy(checkpoint=str(checkpoint), huggingface_config_path=str(folder))
+    with caplog.at_level(logging.INFO, logger="policies.toxicity"):
+        verdicts = policy.check_many(["you are nice", "hello"], CTX)
+    assert "scoring with detoxify" in caplog.text
+    assert set(policy.scorer.labels) == {"toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"}
+    assert all(v.action == Action.BLOCK and v.reason.startswith("identity_attack 0.99") for v in verdicts)
+    relaxed = ToxicityPolicy(checkpoint=str(checkpoint), huggingface_config_path=str(folder), thresholds={"identity_attack": 0.999})
+    assert relaxed.check("hello", CTX).action == Action.ALLOW, "per-label thresholds"
+
+
+def test_a_missing_checkpoint_fails_closed_and_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    policy = ToxicityPolicy(checkpoint=str(tmp_path / "absent.ckpt"))
+    with caplog.at_level(logging.ERROR):
+        decision = PolicySet(output=[policy]).check("hello", CTX)
+    assert decision.blocked and "does not exist" in decision.verdicts[0].reason
+    assert "fail-closed" in caplog.text
+
+
+def test_the_offline_scorer_is_the_default(caplog: pytest.LogCaptureFixture) -> None:
+    policy = ToxicityPolicy()
+    with caplog.at_level(logging.INFO, logger="policies.toxicity"):
+        assert policy.check("what a lovely day for a walk", CTX).action == Action.ALLOW
+    assert "scoring with chatkit-offline" in caplog.text
+
+
+@pytest.mark.parametrize("text", ["you are a stupid bitch", "f.u.c.k you, you 1d10t", "shut the fuck up, loser",
+                                  "y0u ar3 a wh0re", "go kill yourself"])
+def test_offline_scorer_catches_insults_and_their_disguises(text: str) -> None:
+    assert ToxicityPolicy().check(text, CTX).action == Action.BLOCK
+
+
+@pytest.mark.parametrize("text", ["what do you do for fun?", "i love hiking with my dog", "that movie was killer!",
+                                  "i hate mondays", "my sister is visiting this weekend", "the weather is awful today"])
+def test_offline_scorer_leaves_ordinary_chat_alone(text: str) -> None:
+    assert ToxicityPolicy().check(text, CTX).action == Action.ALLOW
+
+
+def test_bad_engine_is_refused() -> None:
+    with pytest.raises(ValueError, match="engine"):
+        ToxicityPolicy(engine="magic")
