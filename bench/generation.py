@@ -74,7 +74,8 @@ def hardware(device: str) -> str:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     generator = TransformersGenerator.load(device=args.device)
     device = str(generator.model.device)
-    decoding = PRESETS["greedy"].with_overrides(max_new_tokens=args.max_new_tokens)
+    # a fixed length on both paths, so tokens/s measures decoding rather than how soon a reply ends
+    decoding = PRESETS["greedy"].with_overrides(max_new_tokens=args.max_new_tokens, min_new_tokens=args.max_new_tokens)
     bot = ChatBot(generator, settings=None)
     turns = next(c for c in heldout_conversations() if len(c) >= 2 * args.turns)
     model, eos = generator.model, generator.eos_token_ids
@@ -92,7 +93,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             t0 = time.perf_counter()
             with torch.inference_mode():
                 out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=args.max_new_tokens,
-                                     do_sample=False, eos_token_id=eos, pad_token_id=generator.pad_token_id, streamer=streamer)
+                                     min_new_tokens=args.max_new_tokens, do_sample=False, eos_token_id=eos,
+                                     pad_token_id=generator.pad_token_id, streamer=streamer)
             elapsed = time.perf_counter() - t0
             plain.append((out.shape[1] - ids.shape[1], elapsed, streamer.at - t0))
 

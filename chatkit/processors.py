@@ -18,6 +18,7 @@ import torch
 from transformers import (
     LogitsProcessor,
     LogitsProcessorList,
+    MinNewTokensLengthLogitsProcessor,
     MinPLogitsWarper,
     RepetitionPenaltyLogitsProcessor,
     TemperatureLogitsWarper,
@@ -150,6 +151,8 @@ def build_processors(d: DecodingConfig, *, prompt_len: int, bot_replies: Sequenc
     """The whole chain for one reply: penalties and bans, then the sampling warpers."""
     keep = set(eos_ids)
     chain: list[LogitsProcessor] = []
+    if d.min_new_tokens and keep:
+        chain.append(MinNewTokensLengthLogitsProcessor(prompt_len, d.min_new_tokens, sorted(keep)))
     if d.repetition_penalty != 1.0:
         chain.append(RepetitionPenaltyLogitsProcessor(d.repetition_penalty) if d.repetition_scope == "prompt"
                      else ReplyRepetitionPenalty(d.repetition_penalty, prompt_len))

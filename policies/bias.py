@@ -21,6 +21,9 @@ GROUPS = (
     r"gays?|lesbians?|bisexuals?|transgenders?|trans (?:people|women|men|folks?)|queers?|lgbt\w*|homosexuals?|"
     r"women|woman|girls|females?|men|males?|feminists?|"
     r"disabled|cripples?|retards?|autistics?|deaf|blind|"
+    r"mentally (?:ill|insane|disabled|challenged|handicapped)|the mentally ill|mental (?:illness|illnesses|disabilit(?:y|ies))|"
+    r"trann(?:y|ies)|hijabs?|burqas?|turbans?|bisexuality|asexual(?:s|ity)?|pride (?:parades?|festivals?|month)|"
+    r"china|mexico|africa|india|israel|iran|iraq|syria|pakistan|somalia|americans?|europeans?|russians?|"
     r"old people|elderly|boomers|millennials|poor people|fat people"
 )
 _GROUP = rf"(?:{GROUPS})(?:\s+(?:people|persons|folks|men|women|kids|guys))?"
@@ -36,7 +39,13 @@ GENERALIZATION = re.compile(
     rf"|\b{_GROUP}\s+(?:all|always|never)\b"
     rf"|\b{_GROUP}\s+(?:can'?t|cannot|shouldn'?t|should not|don'?t|do not|will never|are not able to|aren'?t)\b"
     rf"|\b{_GROUP}\s+(?:control|run|own|rule)\s+(?:everything|the world|the media|the banks|hollywood|the government)\b"
-    rf"|\b{_GROUP}\s+(?:are|is|were)\s+(?:(?:a|an|the|such|so|very|really|mostly|too)\s+)*(?:{NEGATIVE_TRAITS})\b",
+    rf"|\b{_GROUP}\s+(?:are|is|were)\s+(?:(?:a|an|the|such|so|very|really|mostly|too|basically|just)\s+)*(?:{NEGATIVE_TRAITS})\b"
+    rf"|\b(?:everyone|anyone|people|those|all|everybody)\s+(?:with|who (?:are|is|have|has))\s+(?:an?\s+)?{_GROUP}"
+    rf"|\b{_GROUP}\s+(?:should|must|need to|ought to|deserve to)\s+(?:all\s+)?(?:be\s+)?(?:locked up|deported|banned|"
+    r"sent back|go back|not\b|never\b|stay (?:home|out|away)|be sterilized|die|disappear|be removed|be kept)"
+    rf"|\b{_GROUP}\s+(?:lack|lacks)\b"
+    rf"|\b(?:no such thing as|there is no way that)\s+{_GROUP}"
+    rf"|\b{_GROUP}\s+(?:is|are)\s+(?:not|n't)\s+(?:a\s+)?real\b",
     re.IGNORECASE)
 DEHUMANIZING = re.compile(
     rf"\b{_GROUP}\s+(?:are|is|were|=)\s+(?:\w+\s+)?(?:animals?|vermin|rats?|cockroach(?:es)?|parasites?|savages?|subhuman|"

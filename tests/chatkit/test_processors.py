@@ -118,3 +118,10 @@ def test_the_chain_always_leaves_end_of_text_possible(seq: list[int], previous: 
 def test_invalid_repetition_settings_are_refused(field: str, value: object) -> None:
     with pytest.raises(ConfigError, match=field):
         DecodingConfig().with_overrides(**{field: value})
+
+
+def test_min_new_tokens_holds_back_end_of_text() -> None:
+    d = DecodingConfig(temperature=0.0, min_new_tokens=2)
+    chain = build_processors(d, prompt_len=2, bot_replies=[], breaker_ids=[], eos_ids=[3])
+    assert chain(ids(0, 1, 2), logits(0.0, 0.0, 0.0, 5.0))[0, 3].item() == INF
+    assert chain(ids(0, 1, 2, 2), logits(0.0, 0.0, 0.0, 5.0))[0, 3].item() == 5.0
