@@ -132,6 +132,18 @@ def _when(timestamp: float) -> str:
     return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
 
 
+def _telegram(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from adapters.telegram import make_bot, run
+    from chatkit.bot import ChatBot
+
+    settings = _settings(args)
+    make_bot(settings.telegram, args.api_base)  # a missing or malformed token fails before the model loads
+    asyncio.run(run(ChatBot.from_config(settings=settings), api_base=args.api_base))
+    return 0
+
+
 def _config_show(args: argparse.Namespace) -> int:
     sys.stdout.write(_settings(args).to_toml())
     return 0
@@ -202,6 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     moderate.add_argument("file", nargs="?", metavar="FILE|-", help="input file (default: stdin)")
     moderate.add_argument("--stage", choices=["input", "output"], default="output", help="which stage's policies (default output)")
     moderate.set_defaults(func=_moderate)
+
+    telegram = sub.add_parser("telegram", parents=[common], help="run the bot on Telegram",
+                              description="Run a Telegram bot (token from $TELEGRAM_BOT_TOKEN): long polling, or a webhook "
+                                          "when telegram.webhook_url is set. SIGTERM finishes replies in progress first.")
+    telegram.add_argument("--api-base", metavar="URL", help="another Bot API server, e.g. http://127.0.0.1:8081")
+    telegram.add_argument("--model", metavar="PATH", help="local model directory (default: the bundled model)")
+    telegram.set_defaults(func=_telegram)
 
     config = sub.add_parser("config", help="show the configuration")
     config_sub = config.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -21,6 +21,9 @@ DEFAULT_FILE = "chatkit.toml"
 DEFAULT_SYSTEM_PROMPT = "You are a friendly chat partner."
 
 
+SECRETS = {"token", "webhook_secret"}  # never printed by `chatkit config show`
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -111,12 +114,32 @@ class PolicySettings(BaseModel):
         return dict(self.model_extra or {})
 
 
+class TelegramSettings(_Section):
+    """``[telegram]``. The token comes from $TELEGRAM_BOT_TOKEN (``token`` here only if you must)."""
+
+    token: str = Field("", repr=False, description="Bot token; prefer the TELEGRAM_BOT_TOKEN environment variable.")
+    api_base: str = Field("", description="Another Bot API server, e.g. http://127.0.0.1:8081; empty: Telegram's.")
+    admins: tuple[int, ...] = Field((), description="User ids allowed to run admin commands such as /stats.")
+    stream: bool = Field(False, description="Show replies while they are generated (drafts in private chats, edits in groups).")
+    edit_interval_s: float = Field(1.0, ge=0.3, description="Least time between two updates of a streamed reply.")
+    rate_limit: int = Field(20, ge=1, description="Messages one user may send per rate_window_s; more get a polite notice.")
+    rate_window_s: float = Field(60.0, gt=0.0, description="The rate limit's window.")
+    max_concurrency: int = Field(16, ge=1, description="Updates handled at once.")
+    typing_interval_s: float = Field(4.0, gt=0.5, description="How often the 'typing' action is renewed (it lasts 5 s).")
+    webhook_url: str = Field("", description="Public HTTPS URL of the webhook; empty: long polling.")
+    webhook_host: str = Field("127.0.0.1", description="Where the webhook server listens.")
+    webhook_port: int = Field(8080, ge=1, le=65535)
+    webhook_path: str = Field("/telegram", pattern=r"^/")
+    webhook_secret: str = Field("", repr=False, description="Checked on every webhook call; prefer $TELEGRAM_WEBHOOK_SECRET.")
+
+
 class Settings(_Section):
     model: ModelSettings = ModelSettings()
     chat: ChatSettings = ChatSettings()
     decoding: DecodingSettings = DecodingSettings()
     store: StoreSettings = StoreSettings()
     policies: PolicySettings = PolicySettings()
+    telegram: TelegramSettings = TelegramSettings()
     source: str = Field("defaults", exclude=True, description="Where these settings came from.")
 
     def updated(self, section: str, **values: Any) -> Settings:
@@ -131,7 +154,8 @@ class Settings(_Section):
         for section, values in self.model_dump().items():
             tables = {k: v for k, v in values.items() if isinstance(v, dict) and section == "policies"}
             lines.append(f"\n[{section}]")
-            lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if v is not None and k not in tables]
+            lines += [f"{k} = {_toml_value('***' if k in SECRETS and v else v)}" for k, v in values.items()
+                      if v is not None and k not in tables]
             for name, table in tables.items():
                 lines.append(f"\n[{section}.{name}]")
                 lines += [f"{k} = {_toml_value(v)}" for k, v in table.items() if v is not None and not isinstance(v, dict)]

@@ -1,0 +1,243 @@
+"""The Telegram adapter against a real HTTP server on 127.0.0.1 that speaks the Bot API, with real aiogram polling."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiogram import Dispatcher
+from fakes import ScriptedGenerator
+from telegram_server import FakeBotAPI
+
+from adapters.telegram import build_router, make_bot, split_message, webhook_app
+from chatkit import ChatBot, MemoryStore, Settings
+from chatkit.config import TelegramSettings
+from chatkit.sqlite_store import SQLiteStore
+from chatkit.testing import free_port
+
+TOKEN = "123456:test-token-abc"
+
+
+@pytest.fixture
+async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeBotAPI]:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    server = FakeBotAPI()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@asynccontextmanager
+async def polling(api: FakeBotAPI, chatbot: ChatBot, **options: object) -> AsyncIterator[Dispatcher]:
+    """aiogram long polling against the fake server, for the length of the block."""
+    settings = TelegramSettings(**options)  # type: ignore[arg-type]
+    bot = make_bot(settings, api.url)
+    dispatcher = Dispatcher()
+    dispatcher.include_router(build_router(chatbot, settings))
+    task = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1, close_bot_session=True))
+    try:
+        yield dispatcher
+    finally:
+        await dispatcher.stop_polling()
+        await asyncio.wait_for(task, 15)
+
+
+def scripted(*replies: str, store: object = None) -> ChatBot:
+    return ChatBot(ScriptedGenerator(*replies), store=store or MemoryStore())  # type: ignore[arg-type]
+
+
+async def test_a_multi_turn_private_conversation_on_the_bundled_model(api: FakeBotAPI, generator: object) -> None:
+    chatbot = ChatBot(generator, settings=Settings(decoding={"preset": "greedy", "max_new_tokens": 16}))  # type: ignore[arg-type]
+    async with polling(api, chatbot):
+        api.message("hi, how are you?", user=7)
+        await api.wait_for("sendMessage", 1, chat=7)
+        api.message("what do you do for fun?", user=7)
+        replies = await api.wait_for("sendMessage", 2, chat=7)
+    assert all(r["text"].strip() for r in replies)
+    assert api.sent("sendChatAction", chat=7)[0]["action"] == "typing"
+    history = await chatbot.history("telegram:user:7")
+    assert [m.content for m in history[::2]] == ["hi, how are you?", "what do you do for fun?"]
+    assert [m.content for m in history[1::2]] == [r["text"] for r in replies]
+
+
+async def test_in_groups_the_bot_answers_only_when_addressed(api: FakeBotAPI) -> None:
+    chatbot = scripted("first answer.", "second answer.")
+    async with polling(api, chatbot):
+        api.message("talking among ourselves", user=1, chat=-100, chat_type="group")
+        api.message("what do you think?", user=1, chat=-100, chat_type="group", mention=True)
+        await api.wait_for("sendMessage", 1, chat=-100)
+        api.message("and you?", user=2, chat=-100, chat_type="group", reply_to_bot=True)
+        await api.wait_for("sendMessage", 2, chat=-100)
+        await asyncio.sleep(0.3)
+    assert [m["text"] for m in api.sent("sendMessage", chat=-100)] == ["first answer.", "second answer."]
+    history = await chatbot.history("telegram:chat:-100")
+    assert [m.content for m in history[::2]] == ["what do you think?", "and you?"], "one conversation per group"
+
+
+async def test_a_10000_character_reply_is_split_on_boundaries(api: FakeBotAPI) -> None:
+    sentence = "This sentence is part of a very long reply that goes on and on. "
+    long_reply = (sentence * 160).strip()
+    assert len(long_reply) > 10_000
+    async with polling(api, scripted(long_reply)):
+        api.message("tell me everything", user=3)
+        await api.wait_for("sendMessage", 3, chat=3)
+        await asyncio.sleep(0.2)
+    parts = [m["text"] for m in api.sent("sendMessage", chat=3)]
+    assert len(parts) == 3 and all(len(p) <= 4096 for p in parts)
+    assert all(p.endswith(".") for p in parts), "cut at sentence ends"
+    assert " ".join(parts) == long_reply
+
+
+def test_split_message_prefers_paragraphs_then_sentences_then_words() -> None:
+    text = "a" * 3000 + "\n\n" + "b" * 3000
+    assert split_message(text) == ["a" * 3000, "b" * 3000]
+    assert split_message("word " * 2000) == [("word " * 819).strip(), ("word " * 819).strip(), ("word " * 362).strip()]
+    assert split_message("x" * 5000) == ["x" * 4096, "x" * 904]
+    assert split_message("") == []
+
+
+async def test_a_429_is_waited_out_and_no_reply_is_lost(api: FakeBotAPI) -> None:
+    api.fail["sendMessage"] = [429]
+    async with polling(api, scripted("here you go.")):
+        api.message("hello", user=4)
+        await api.wait_for("sendMessage", 2, chat=4, timeout=10)
+    assert [m["text"] for m in api.sent("sendMessage", chat=4)] == ["here you go.", "here you go."], "sent again after the 429"
+
+
+async def test_updates_without_text_never_crash_the_bot(api: FakeBotAPI) -> None:
+    async with polling(api, scripted("still here.")):
+        api.message(None, user=5, sticker={"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
+                                           "is_animated": False, "is_video": False})
+        api.message("an edit", user=5, kind="edited_message", edit_date=1)
+        api.push(channel_post={"message_id": 9, "date": 1, "chat": {"id": -5, "type": "channel"}, "text": "news"})
+        api.message(None, user=5, chat=-6, chat_type="group", photo=[{"file_id": "p", "file_unique_id": "p", "width": 1,
+                                                                       "height": 1}])
+        api.message("are you alive?", user=5)
+        await api.wait_for("sendMessage", 2, chat=5)
+        await asyncio.sleep(0.3)
+    assert [m["text"] for m in api.sent("sendMessage", chat=5)] == ["I can only read text messages, sorry.", "still here."]
+    assert api.sent("sendMessage", chat=-5) == [] and api.sent("sendMessage", chat=-6) == []
+
+
+async def test_users_over_the_rate_limit_get_one_polite_notice(api: FakeBotAPI) -> None:
+    async with polling(api, scripted("one.", "two.", "never"), rate_limit=2, rate_window_s=60):
+        for i in range(5):
+            api.message(f"message {i}", user=6)
+        await api.wait_for("sendMessage", 3, chat=6)
+        await asyncio.sleep(0.5)
+    texts = [m["text"] for m in api.sent("sendMessage", chat=6)]
+    assert sorted(texts) == sorted(["one.", "two.", "You're sending messages faster than I can answer; please wait a moment."])
+
+
+async def test_commands_reset_help_and_admin_stats(api: FakeBotAPI) -> None:
+    chatbot = scripted("hello.")
+    async with polling(api, chatbot, admins=[8]):
+        api.message("hi", user=8)
+        await api.wait_for("sendMessage", 1, chat=8)
+        api.message("/stats", user=8)
+        api.message("/stats", user=9)
+        api.message("/help", user=9)
+        await api.wait_for("sendMessage", 2, chat=9)
+        api.message("/reset", user=8)
+        await api.wait_for("sendMessage", 3, chat=8)
+    assert api.sent("sendMessage", chat=8)[1]["text"].startswith("conversations: 1\nreplies since start: 1")
+    assert next(m["text"] for m in api.sent("sendMessage", chat=9)) == "Sorry, that command is for admins."
+    assert await chatbot.history("telegram:user:8") == []
+
+
+async def test_streaming_uses_drafts_in_private_and_edits_in_groups(api: FakeBotAPI) -> None:
+    reply = "First part of the answer. Second part of the answer. Third part."
+    async with polling(api, scripted(reply, reply), stream=True, edit_interval_s=0.3):
+        api.message("stream please", user=10)
+        await api.wait_for("sendMessage", 1, chat=10)
+        api.message("and here", user=11, chat=-11, chat_type="group", mention=True)
+        await api.wait_for("sendMessage", 1, chat=-11)
+        await asyncio.sleep(0.5)
+    drafts = api.sent("sendMessageDraft", chat=10)
+    assert drafts and reply.startswith(drafts[0]["text"])
+    assert [m["text"] for m in api.sent("sendMessage", chat=10)] == [reply]
+    assert api.messages[(-11, int(api.sent("editMessageText", chat=-11)[-1]["message_id"]))] == reply
+
+
+async def test_history_survives_a_restart_of_the_bot(api: FakeBotAPI, tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    async with polling(api, scripted("nice to meet you ada.", store=SQLiteStore(path))):
+        api.message("my name is ada", user=12)
+        await api.wait_for("sendMessage", 1, chat=12)
+    restarted = scripted("welcome back.", store=SQLiteStore(path))
+    async with polling(api, restarted):
+        api.message("do you remember me?", user=12)
+        await api.wait_for("sendMessage", 2, chat=12)
+    history = await restarted.history("telegram:user:12")
+    assert [m.content for m in history] == ["my name is ada", "nice to meet you ada.", "do you remember me?", "welcome back."]
+    await restarted.store.close()
+
+
+async def test_a_webhook_round_trip_and_a_wrong_secret_is_rejected(api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiohttp import web
+
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret")
+    settings = TelegramSettings(webhook_url="https://example.test")
+    bot = make_bot(settings, api.url)
+    dispatcher = Dispatcher()
+    dispatcher.include_router(build_router(scripted("hooked."), settings))
+    runner = web.AppRunner(webhook_app(dispatcher, bot, settings))
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    update = {"update_id": 1, "message": {"message_id": 5, "date": 1, "chat": {"id": 13, "type": "private"},
+                                          "from": {"id": 13, "is_bot": False, "first_name": "u"}, "text": "hi"}}
+    try:
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{port}/telegram"
+            async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as wrong:
+                assert wrong.status == 401
+            async with http.post(url, json=update) as missing:
+                assert missing.status == 401
+            async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}) as right:
+                assert right.status == 200
+        await api.wait_for("sendMessage", 1, chat=13)
+    finally:
+        await runner.cleanup()
+    assert [m["text"] for m in api.sent("sendMessage", chat=13)] == ["hooked."]
+
+
+@pytest.mark.slow
+async def test_the_cli_bot_finishes_its_reply_on_sigterm_and_never_logs_the_token(api: FakeBotAPI, tmp_path: Path) -> None:
+    config = tmp_path / "chatkit.toml"
+    config.write_text(f'[store]\npath = "{tmp_path / "c.sqlite3"}"\n[decoding]\nmax_new_tokens = 120\nmin_new_tokens = 120\n')
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "CHATKIT_CONFIG": str(config)}
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "chatkit.cli", "-vv", "telegram", "--api-base", api.url,
+                                                env=env, stderr=subprocess.PIPE)
+    try:
+        api.message("tell me about your day", user=14)
+        await api.wait_for("sendChatAction", 1, chat=14, timeout=90)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), 90)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr.decode()[-2000:]
+    assert len(api.sent("sendMessage", chat=14)) == 1, "the reply in progress was sent before exit"
+    assert TOKEN not in stderr.decode() and "test-token" not in stderr.decode()
+    assert "setMyCommands" in [m for m, _ in api.calls]
+
+
+def test_a_missing_token_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatkit import ConfigError
+
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
+        make_bot(TelegramSettings())
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "not a token")
+    with pytest.raises(ConfigError, match="malformed"):
+        make_bot(TelegramSettings())
+
