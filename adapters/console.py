@@ -25,6 +25,8 @@ HELP = """commands:
   /help           show this help
   /reset          forget this conversation
   /system [TEXT]  show the system prompt, or set it for this conversation (/system default restores it)
+  /adapters       list the LoRA adapters
+  /adapter NAME   use an adapter in this conversation (base: none, default: the configured one)
   /quit           leave (Ctrl-D works too; Ctrl-C stops a reply)"""
 
 
@@ -41,6 +43,7 @@ class ConsoleChat:
         self.interactive = self.stdin.isatty() if interactive is None else interactive
         self._commands: dict[str, Callable[[asyncio.Runner, str], bool]] = {
             "/help": self._help, "/reset": self._reset, "/system": self._system, "/quit": self._quit, "/exit": self._quit,
+            "/adapters": self._adapters, "/adapter": self._adapter,
         }
 
     def run(self) -> int:
@@ -138,6 +141,18 @@ class ConsoleChat:
             runner.run(self.bot.set_system_prompt(self.conversation, None if arg == "default" else arg))
         prompt = runner.run(self.bot.system_prompt(self.conversation))
         self._say(f"(system prompt: {prompt})", self.stderr)
+        return True
+
+    def _adapters(self, runner: asyncio.Runner, arg: str) -> bool:
+        current = runner.run(self.bot.options(self.conversation)).adapter
+        self._say("adapters: " + ", ".join(f"{n} (in use)" if n == current else n for n in self.bot.adapters()), self.stderr)
+        return True
+
+    def _adapter(self, runner: asyncio.Runner, arg: str) -> bool:
+        if not arg:
+            return self._adapters(runner, arg)
+        runner.run(self.bot.set_adapter(self.conversation, None if arg == "default" else arg))
+        self._say(f"(adapter: {arg})", self.stderr)
         return True
 
     def _quit(self, runner: asyncio.Runner, arg: str) -> bool:

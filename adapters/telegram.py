@@ -40,7 +40,8 @@ SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 HELP = ("Send me a message and I'll answer. /reset starts our conversation afresh. "
         "In groups, mention me or reply to one of my messages.")
 COMMANDS = [BotCommand(command="start", description="say hello"), BotCommand(command="help", description="how I work"),
-            BotCommand(command="reset", description="forget our conversation")]
+            BotCommand(command="reset", description="forget our conversation"),
+            BotCommand(command="adapter", description="list or choose a persona")]
 
 
 def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -117,6 +118,7 @@ class TelegramAdapter:
         r.message.register(self._help, Command("help"))
         r.message.register(self._reset, Command("reset"))
         r.message.register(self._stats, Command("stats"))
+        r.message.register(self._adapter, Command("adapter"))
         r.message.register(self._text, F.text)
         r.message.register(self._other)
         r.edited_message.register(self._ignore)
@@ -165,6 +167,20 @@ class TelegramAdapter:
         conversations = len(await self.chatbot.store.list())
         uptime = int(time.time() - self.started)
         await message.answer(f"conversations: {conversations}\nreplies since start: {self.replies}\nuptime: {uptime} s")
+
+    async def _adapter(self, message: Message, command: CommandObject) -> None:
+        """/adapter lists the adapters; /adapter NAME picks one for this conversation."""
+        names = self.chatbot.adapters()
+        if not command.args:
+            current = (await self.chatbot.options(self.key(message))).adapter or "default"
+            await message.answer(f"adapters: {', '.join(names)}\nthis conversation: {current}")
+            return
+        try:
+            await self.chatbot.set_adapter(self.key(message), command.args.strip())
+        except ChatkitError as e:
+            await message.answer(str(e))
+            return
+        await message.answer(f"Now using {command.args.strip()}.")
 
     async def _other(self, message: Message) -> None:
         """Stickers, photos, voice, locations ...: a polite word in private chats, silence in groups."""

@@ -79,9 +79,10 @@ class ChatBot:
         if model is not None:
             settings = settings.updated("model", path=str(model))
         policies_from_settings(settings)  # a broken policy config fails before the model loads
-        m = settings.model
+        m, a = settings.model, settings.adapters
         generator = TransformersGenerator.load(m.path or None, device=m.device, threads=m.threads,
-                                               max_context_tokens=m.max_context_tokens)
+                                               max_context_tokens=m.max_context_tokens, adapters=a.paths,
+                                               default_adapter=a.default or None, merge=a.merge)
         on_drop = None
         if settings.chat.notes:
             from chatkit.context import SelfNotes
@@ -338,6 +339,23 @@ class ChatBot:
     async def decoding_for(self, conversation_id: str) -> DecodingConfig:
         """The decoding this conversation's next turn will use."""
         return self._decoding(await self.store.load(_check_id(conversation_id), limit=0))
+
+    def adapters(self) -> tuple[str, ...]:
+        """The adapters a conversation can choose ("base" means none)."""
+        from chatkit.lora import BASE
+
+        return (BASE, *getattr(self.generator, "adapters", ()))
+
+    async def set_adapter(self, conversation_id: str, name: str | None) -> None:
+        """Give one conversation its own LoRA adapter ("base": none; None: the configured default)."""
+        check = getattr(self.generator, "check_adapter", None)
+        if check is not None:
+            check(name)  # unknown names fail here, before anything is stored
+        elif name is not None:
+            from chatkit.lora import AdapterError
+
+            raise AdapterError("this model backend has no adapters")
+        await self._update_options(conversation_id, adapter=name)
 
     async def options(self, conversation_id: str) -> Options:
         """The conversation's own settings (defaults where it has none)."""

@@ -6,7 +6,9 @@ import argparse
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 from chatkit.errors import ChatkitError
 
@@ -144,6 +146,19 @@ def _telegram(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_lora(args: argparse.Namespace) -> int:
+    from chatkit.lora import LoraSettings, train_lora
+
+    settings = LoraSettings(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=args.alpha, batch_size=args.batch_size,
+                            max_tokens=args.max_tokens, heldout=args.heldout, seed=args.seed)
+    result = train_lora(args.data, args.out, base=args.base, settings=settings,
+                        on_bad_line="skip" if args.skip_bad_lines else "stop")
+    skipped = f"; skipped lines {result.skipped_lines}" if result.skipped_lines else ""
+    print(f"adapter written to {result.out}: eval loss {result.eval_loss_before:.3f} -> {result.eval_loss_after:.3f}, "
+          f"{result.steps} steps in {result.seconds:.0f} s{skipped}")
+    return 0
+
+
 def _config_show(args: argparse.Namespace) -> int:
     sys.stdout.write(_settings(args).to_toml())
     return 0
@@ -157,6 +172,10 @@ def _settings(args: argparse.Namespace):  # -> Settings, imported lazily
         settings = settings.updated("model", path=args.model)
     if getattr(args, "device", None):
         settings = settings.updated("model", device=args.device)
+    if getattr(args, "adapter", None):
+        name, _, path = args.adapter.rpartition("=")
+        name = name or Path(path).name
+        settings = settings.updated("adapters", paths={**settings.adapters.paths, name: path}, default=name)
     decoding = {k: v for k, v in {"preset": getattr(args, "preset", None), "max_new_tokens": getattr(args, "max_new_tokens", None),
                                   "temperature": getattr(args, "temperature", None), "seed": getattr(args, "seed", None)}.items()
                 if v is not None}
@@ -184,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--max-new-tokens", type=int, metavar="N", help="longest reply in tokens")
     chat.add_argument("--temperature", type=float, help="sampling temperature (0: greedy)")
     chat.add_argument("--seed", type=int, help="fixed sampling seed, for reproducible replies")
+    chat.add_argument("--adapter", metavar="[NAME=]PATH", help="a LoRA adapter directory to chat with (bundled:NAME for shipped ones)")
     chat.set_defaults(func=_chat)
 
     conversations = sub.add_parser("conversations", help="list, show, reset, delete, export, import or prune conversations",
@@ -207,6 +227,23 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(on_conflict="error")
     conv_sub.add_parser("prune", parents=[common], help="delete conversations past store.ttl_days")
     conversations.set_defaults(func=_conversations)
+
+    lora = sub.add_parser("train-lora", help="train a LoRA adapter on chats in JSONL",
+                          description='Train a LoRA adapter on lines of {"messages": [{"role": ..., "content": ...}, ...]}; '
+                                      "loss on assistant turns only; 10%% held out; the adapter is written whole or not at all.")
+    lora.add_argument("data", type=Path, metavar="DATA.jsonl")
+    lora.add_argument("--out", type=Path, required=True, metavar="DIR", help="new directory for the adapter")
+    lora.add_argument("--base", type=Path, metavar="PATH", help="base model directory (default: the bundled model)")
+    lora.add_argument("--epochs", type=int, default=3)
+    lora.add_argument("--lr", type=float, default=2e-3)
+    lora.add_argument("--rank", type=int, default=8)
+    lora.add_argument("--alpha", type=int, default=16)
+    lora.add_argument("--batch-size", type=int, default=8)
+    lora.add_argument("--max-tokens", type=int, default=256, help="longest training conversation in tokens")
+    lora.add_argument("--heldout", type=float, default=0.1, help="share of conversations held out for evaluation")
+    lora.add_argument("--seed", type=int, default=0)
+    lora.add_argument("--skip-bad-lines", action="store_true", help="skip malformed lines (reported) instead of stopping")
+    lora.set_defaults(func=_train_lora)
 
     moderate = sub.add_parser("moderate", parents=[common], help="run the configured policies over lines of text",
                               description="Apply the configured policies to each line (text, or JSONL with a 'text' field); "
@@ -242,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # No model hub is reachable, and chatkit never needs one: fail fast instead of waiting on the network.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    if args.verbose == 0:  # library deprecation notices are for developers, not for someone chatting
+        warnings.simplefilter("ignore", FutureWarning)
     try:
         return int(args.func(args))
     except ChatkitError as e:

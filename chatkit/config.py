@@ -114,6 +114,14 @@ class PolicySettings(BaseModel):
         return dict(self.model_extra or {})
 
 
+class AdapterSettings(_Section):
+    """``[adapters]``: LoRA adapters by name; conversations pick one with /adapter or ChatBot.set_adapter."""
+
+    paths: dict[str, str] = Field(default_factory=dict, description="name -> adapter directory ('bundled:NAME' for shipped ones).")
+    default: str = Field("", description="The adapter a conversation uses unless it picks another; empty: the base model.")
+    merge: bool = Field(False, description="Merge a single adapter into the base weights: faster, no switching.")
+
+
 class TelegramSettings(_Section):
     """``[telegram]``. The token comes from $TELEGRAM_BOT_TOKEN (``token`` here only if you must)."""
 
@@ -139,6 +147,7 @@ class Settings(_Section):
     decoding: DecodingSettings = DecodingSettings()
     store: StoreSettings = StoreSettings()
     policies: PolicySettings = PolicySettings()
+    adapters: AdapterSettings = AdapterSettings()
     telegram: TelegramSettings = TelegramSettings()
     source: str = Field("defaults", exclude=True, description="Where these settings came from.")
 
@@ -152,7 +161,7 @@ class Settings(_Section):
     def to_toml(self) -> str:
         lines = [f"# effective configuration ({self.source})"]
         for section, values in self.model_dump().items():
-            tables = {k: v for k, v in values.items() if isinstance(v, dict) and section == "policies"}
+            tables = {k: v for k, v in values.items() if isinstance(v, dict) and section in ("policies", "adapters")}
             lines.append(f"\n[{section}]")
             lines += [f"{k} = {_toml_value('***' if k in SECRETS and v else v)}" for k, v in values.items()
                       if v is not None and k not in tables]

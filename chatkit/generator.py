@@ -8,10 +8,11 @@ order (the natural place to batch later).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from chatkit.decoding import DecodingConfig
-from chatkit.errors import ConfigError, GenerationError, ModelLoadError
+from chatkit.errors import GenerationError, ModelLoadError
 from chatkit.types import Message, Role
 
 log = logging.getLogger(__name__)
@@ -108,11 +109,15 @@ def _check_model_dir(path: Path) -> None:
 class TransformersGenerator:
     """A local ``transformers`` causal LM. Use ``TransformersGenerator.load(path)``."""
 
-    def __init__(self, model: Any, tokenizer: Any, *, name: str, max_context_tokens: int) -> None:
+    def __init__(self, model: Any, tokenizer: Any, *, name: str, max_context_tokens: int,
+                 adapters: Sequence[str] = (), default_adapter: str | None = None, merged: bool = False) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.name = name
         self.max_context_tokens = max_context_tokens
+        self.adapters = tuple(adapters)  # names a request may choose; "base" means none
+        self.default_adapter = default_adapter
+        self.merged = merged  # the one adapter is merged into the weights: faster, but "base" is gone
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chatkit-model")
         self._active: set[threading.Event] = set()
         eos = model.generation_config.eos_token_id
@@ -122,9 +127,14 @@ class TransformersGenerator:
         self.pad_token_id = pad if pad is not None else (self.eos_token_ids[0] if self.eos_token_ids else 0)
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, device: str = "auto", threads: int = 0,
-             max_context_tokens: int = 0) -> TransformersGenerator:
-        """Load a model directory (default: the bundled model) without touching any model hub."""
+    def load(cls, path: str | Path | None = None, *, device: str = "auto", threads: int = 0, max_context_tokens: int = 0,
+             adapters: Mapping[str, str | Path] | None = None, default_adapter: str | None = None,
+             merge: bool = False) -> TransformersGenerator:
+        """Load a model directory (default: the bundled model) without touching any model hub.
+
+        ``adapters`` maps names to LoRA adapter directories (``bundled:NAME`` for shipped ones); all are
+        attached once, and each request picks one. ``merge`` folds a single adapter into the weights.
+        """
         model_dir = Path(path).expanduser() if path else bundled_model_path()
         _check_model_dir(model_dir)
         import torch
@@ -147,11 +157,23 @@ class TransformersGenerator:
         except (OSError, ValueError, KeyError, RuntimeError) as e:
             raise ModelLoadError(f"cannot load a causal language model from {model_dir}: {_first_line(e)}") from None
         dev = _pick_device(device)
-        model.to(dev).eval()
         limit = max_context_tokens or int(getattr(model.config, "max_position_embeddings", 0) or 2048)
-        log.info("loaded %s on %s (%.1fM parameters, context %d tokens)", model_dir, dev,
-                 sum(p.numel() for p in model.parameters()) / 1e6, limit)
-        return cls(model, tokenizer, name=str(model_dir), max_context_tokens=limit)
+        from chatkit.lora import AdapterError, attach, resolve_path
+
+        paths = {name: resolve_path(str(p)) for name, p in (adapters or {}).items()}
+        if default_adapter is not None and default_adapter not in paths:
+            configured = ", ".join(paths) or "none"
+            raise AdapterError(f"the default adapter {default_adapter!r} is not among the configured ones ({configured})")
+        if merge and len(paths) != 1:
+            raise AdapterError(f"merge needs exactly one adapter, not {len(paths)}")
+        model = attach(model, paths, model_dir)
+        if merge:
+            model = model.merge_and_unload()
+        model.to(dev).eval()
+        log.info("loaded %s on %s (%.1fM parameters, context %d tokens%s)", model_dir, dev,
+                 sum(p.numel() for p in model.parameters()) / 1e6, limit, f", adapters {', '.join(paths)}" if paths else "")
+        return cls(model, tokenizer, name=str(model_dir), max_context_tokens=limit, adapters=tuple(paths),
+                   default_adapter=default_adapter or (next(iter(paths)) if merge else None), merged=merge)
 
     # -- prompts --------------------------------------------------------------------------------
     def encode(self, messages: Sequence[Message], *, add_generation_prompt: bool = True) -> list[int]:
@@ -168,11 +190,24 @@ class TransformersGenerator:
         return await self.stream(messages, decoding, adapter).collect()
 
     def stream(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> GenerationStream:
-        if adapter is not None:
-            raise ConfigError(f"unknown adapter {adapter!r}: this model has no LoRA adapters configured")
-        return GenerationStream(lambda s: self._pieces(s, list(messages), decoding))
+        chosen = self.check_adapter(adapter)
+        return GenerationStream(lambda s: self._pieces(s, list(messages), decoding, chosen))
 
-    async def _pieces(self, stream: GenerationStream, messages: list[Message], decoding: DecodingConfig) -> AsyncIterator[str]:
+    def check_adapter(self, adapter: str | None) -> str | None:
+        """The adapter a request will use (None: the base model); unknown names raise AdapterError."""
+        from chatkit.lora import BASE, AdapterError
+
+        name = adapter if adapter is not None else self.default_adapter
+        if name is None or name == BASE:
+            if name == BASE and self.merged:
+                raise AdapterError("the adapter is merged into the base model, so 'base' is not available; set merge = false")
+            return None
+        if name not in self.adapters:
+            raise AdapterError(f"unknown adapter {name!r}; available: {', '.join((BASE, *self.adapters))}")
+        return name
+
+    async def _pieces(self, stream: GenerationStream, messages: list[Message], decoding: DecodingConfig,
+                      adapter: str | None) -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         cancel = threading.Event()
@@ -180,7 +215,7 @@ class TransformersGenerator:
         bot_replies = [self._tokens(m.content) for m in messages if m.role == Role.ASSISTANT]
         t0 = time.perf_counter()
         self._active.add(cancel)
-        future = loop.run_in_executor(self._executor, self._work, prompt, bot_replies, decoding, cancel,
+        future = loop.run_in_executor(self._executor, self._work, prompt, bot_replies, decoding, adapter, cancel,
                                       lambda kind, value: loop.call_soon_threadsafe(queue.put_nowait, (kind, value)))
         ids: list[int] = []
         emitted, first_token_s, reason, text = 0, None, "length", ""
@@ -223,8 +258,8 @@ class TransformersGenerator:
     def _tokens(self, text: str) -> list[int]:
         return list(self.tokenizer.encode(text, add_special_tokens=False))
 
-    def _work(self, prompt: list[int], bot_replies: list[list[int]], decoding: DecodingConfig, cancel: threading.Event,
-              send: Callable[[str, Any], None]) -> None:
+    def _work(self, prompt: list[int], bot_replies: list[list[int]], decoding: DecodingConfig, adapter: str | None,
+              cancel: threading.Event, send: Callable[[str, Any], None]) -> None:
         """Runs in the model thread: generate, pushing token ids to ``send`` as they come."""
         import torch
 
@@ -239,7 +274,7 @@ class TransformersGenerator:
             breakers = {t for s in decoding.dry_sequence_breakers for t in self._tokens(s)}
             chain = build_processors(decoding, prompt_len=len(prompt), bot_replies=bot_replies, breaker_ids=breakers,
                                      eos_ids=self.eos_token_ids)
-            with torch.inference_mode():
+            with torch.inference_mode(), self._adapter(adapter):
                 self.model.generate(
                     input_ids, attention_mask=torch.ones_like(input_ids), streamer=_Streamer(send),
                     stopping_criteria=_stopping(cancel), eos_token_id=self.eos_token_ids or None,
@@ -252,6 +287,15 @@ class TransformersGenerator:
             send("error", e)
         finally:
             send("done", None)
+
+    def _adapter(self, name: str | None) -> contextlib.AbstractContextManager[Any]:
+        """Select the adapter for one generation. Runs in the model thread, so requests never mix adapters."""
+        if not self.adapters or self.merged:
+            return contextlib.nullcontext()
+        if name is None:
+            return self.model.disable_adapter()  # type: ignore[no-any-return]
+        self.model.set_adapter(name)
+        return contextlib.nullcontext()
 
     async def aclose(self) -> None:
         for event in list(self._active):

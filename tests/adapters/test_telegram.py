@@ -241,3 +241,14 @@ def test_a_missing_token_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(ConfigError, match="malformed"):
         make_bot(TelegramSettings())
 
+
+
+async def test_the_adapter_command_lists_and_refuses_unknown_names(api: FakeBotAPI) -> None:
+    async with polling(api, scripted()):
+        api.message("/adapter", user=15)
+        await api.wait_for("sendMessage", 1, chat=15)
+        api.message("/adapter pirate", user=15)
+        await api.wait_for("sendMessage", 2, chat=15)
+    listing, refusal = [m["text"] for m in api.sent("sendMessage", chat=15)]
+    assert listing == "adapters: base\nthis conversation: default"
+    assert "no adapters" in refusal

@@ -1,0 +1,294 @@
+"""LoRA adapters (peft): named, swappable voices and domains on one base model, and their training.
+
+Loading attaches every configured adapter to the base model once; a request picks one by name
+(or ``"base"`` for none) in the model's own thread, so switching never reloads anything and two
+conversations never see each other's adapter. Training is ``train_lora``: chats in the common
+JSONL form, loss on assistant tokens only, a held-out split, the adapter saved in peft's format
+with a card that names its base model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from chatkit.errors import ChatkitError
+
+log = logging.getLogger(__name__)
+
+BASE = "base"  # the adapter name that means: no adapter
+CARD = "chatkit_adapter.json"
+ROLES = {"system", "user", "assistant"}
+
+
+class AdapterError(ChatkitError):
+    """An adapter is missing, corrupt, unknown, or does not fit the base model."""
+
+
+class DatasetError(ChatkitError):
+    """Training data is malformed or empty."""
+
+
+class TrainingError(ChatkitError):
+    """Training could not finish; nothing was written."""
+
+
+def bundled_adapter(name: str) -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("chatkit") / "assets" / "adapters" / name))
+
+
+def resolve_path(path: str) -> Path:
+    """A directory, or ``bundled:NAME`` for an adapter shipped with chatkit."""
+    return bundled_adapter(path.removeprefix("bundled:")) if path.startswith("bundled:") else Path(path).expanduser()
+
+
+def fingerprint(model_dir: Path) -> str:
+    """A cheap identity of a base model: its config, and the size, head and tail of each weight file."""
+    digest = hashlib.sha256((model_dir / "config.json").read_bytes())
+    for weights in sorted(model_dir.glob("*.safetensors")) + sorted(model_dir.glob("*.bin")):
+        with weights.open("rb") as f:
+            digest.update(str(weights.stat().st_size).encode())
+            digest.update(f.read(1 << 20))
+            f.seek(max(0, weights.stat().st_size - (1 << 20)))
+            digest.update(f.read())
+    return digest.hexdigest()[:16]
+
+
+def read_card(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads((path / CARD).read_text()) if (path / CARD).is_file() else {}
+    except ValueError:
+        return {}
+
+
+def check_adapter_dir(name: str, path: Path) -> None:
+    if not path.is_dir():
+        raise AdapterError(f"adapter {name!r}: {path} does not exist; check [adapters.paths] or --adapter")
+    config = path / "adapter_config.json"
+    if not config.is_file():
+        raise AdapterError(f"adapter {name!r}: {path} has no adapter_config.json; is it a peft adapter directory?")
+    try:
+        json.loads(config.read_text())
+    except ValueError as e:
+        raise AdapterError(f"adapter {name!r}: {config} is corrupt ({e}); train or copy the adapter again") from None
+    if not any((path / f).is_file() for f in ("adapter_model.safetensors", "adapter_model.bin")):
+        raise AdapterError(f"adapter {name!r}: {path} has no adapter weights (adapter_model.safetensors)")
+
+
+def attach(model: Any, adapters: Mapping[str, Path], base_dir: Path) -> Any:
+    """The base model with every adapter loaded under its name (a PeftModel), or the model itself if none."""
+    if not adapters:
+        return model
+    from peft import PeftModel
+
+    base_id = fingerprint(base_dir) if (base_dir / "config.json").is_file() else ""
+    peft_model = None
+    for name, path in adapters.items():
+        if name == BASE:
+            raise AdapterError(f"'{BASE}' is reserved (it means no adapter); rename that adapter")
+        check_adapter_dir(name, path)
+        card = read_card(path)
+        trained_on = card.get("base_model", json.loads((path / "adapter_config.json").read_text()).get("base_model_name_or_path"))
+        try:
+            if peft_model is None:
+                peft_model = PeftModel.from_pretrained(model, str(path), adapter_name=name, is_trainable=False)
+            else:
+                peft_model.load_adapter(str(path), adapter_name=name, is_trainable=False)
+        except (RuntimeError, ValueError, KeyError, OSError) as e:
+            raise AdapterError(f"adapter {name!r} was trained for base model {trained_on or 'unknown'}, which does not fit "
+                               f"the loaded base model {base_dir}: {str(e).strip().splitlines()[0][:300]}") from None
+        if card.get("base_fingerprint") and base_id and card["base_fingerprint"] != base_id:
+            log.warning("adapter %r was trained on another version of the base model (%s); its output may suffer",
+                        name, trained_on)
+    return peft_model
+
+
+# -- training -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoraSettings:
+    epochs: int = 3
+    lr: float = 2e-3
+    rank: int = 8
+    alpha: int = 16
+    dropout: float = 0.05
+    batch_size: int = 8
+    max_tokens: int = 256
+    heldout: float = 0.1
+    seed: int = 0
+    target_modules: Sequence[str] | str = "all-linear"
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    eval_loss_before: float
+    eval_loss_after: float
+    train_conversations: int
+    heldout_conversations: int
+    steps: int
+    seconds: float
+    skipped_lines: list[int] = field(default_factory=list)
+
+
+def _readme(card: dict[str, Any]) -> str:
+    s = card["settings"]
+    return (f"# LoRA adapter (chatkit)\n\nBase model: `{card['base_model']}` (fingerprint {card['base_fingerprint']}).\n"
+            f"Data: `{card['data']}` (sha256 {card['data_sha256'][:16]}...), {card['conversations']} conversations: "
+            f"{card['train_conversations']} for training, {card['heldout_conversations']} held out.\n"
+            f"Training: {card['steps']} steps, {s['epochs']} epochs, rank {s['rank']}, alpha {s['alpha']}, lr {s['lr']}, "
+            f"{card['seconds']} s on {card['device']}; loss on assistant turns only.\n"
+            f"Held-out loss: {card['eval_loss_before']} without the adapter, {card['eval_loss_after']} with it.\n\n"
+            f"Use: `chatkit chat --adapter PATH`, or `[adapters.paths]` in chatkit.toml.\n")
+
+
+def read_chats(path: Path, on_bad_line: Literal["skip", "stop"] = "stop") -> tuple[list[list[dict[str, str]]], list[int]]:
+    """Conversations from JSONL lines of {"messages": [{"role": ..., "content": ...}, ...]}; returns them and skipped lines."""
+    if not path.is_file():
+        raise DatasetError(f"training data {path} does not exist")
+    chats, skipped = [], []
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                messages = json.loads(line)["messages"]
+                if not isinstance(messages, list) or not all(
+                        isinstance(m, dict) and m.get("role") in ROLES and isinstance(m.get("content"), str) for m in messages):
+                    raise ValueError("each message needs a role (system, user or assistant) and a string content")
+                if not any(m["role"] == "assistant" for m in messages):
+                    raise ValueError("no assistant message to learn from")
+            except (ValueError, KeyError, TypeError) as e:
+                if on_bad_line == "stop":
+                    raise DatasetError(f"{path}:{number}: not a chat line ({e}); fix it, or pass --skip-bad-lines") from None
+                log.warning("%s:%d skipped: %s", path, number, e)
+                skipped.append(number)
+                continue
+            chats.append([{"role": m["role"], "content": m["content"]} for m in messages])
+    if not chats:
+        raise DatasetError(f"{path} holds no usable conversations")
+    return chats, skipped
+
+
+def encode_chat(tokenizer: Any, chat: list[dict[str, str]], max_tokens: int) -> tuple[list[int], list[int]]:
+    """Token ids and labels (-100 except on assistant turns), by rendering the chat template one message at a time."""
+    ids: list[int] = []
+    labels: list[int] = []
+    for i, message in enumerate(chat):
+        rendered = tokenizer.apply_chat_template(chat[: i + 1], tokenize=True, return_dict=True)["input_ids"]
+        new = list(rendered[len(ids):])
+        ids += new
+        labels += new if message["role"] == "assistant" else [-100] * len(new)
+    return ids[:max_tokens], labels[:max_tokens]
+
+
+def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = None,
+               settings: LoraSettings | None = None, on_bad_line: Literal["skip", "stop"] = "stop",
+               progress: Callable[[str], None] | None = None) -> TrainResult:
+    """Train a LoRA adapter on chats in ``data`` and save it to ``out`` (written whole, or not at all)."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from chatkit.generator import _check_model_dir, _pick_device, bundled_model_path
+
+    s = settings or LoraSettings()
+    data, out = Path(data), Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise TrainingError(f"{out} exists and is not empty; choose another --out")
+    chats, skipped = read_chats(data, on_bad_line)
+    base_dir = Path(base) if base else bundled_model_path()
+    _check_model_dir(base_dir)
+    tokenizer = AutoTokenizer.from_pretrained(base_dir, local_files_only=True)
+    if not getattr(tokenizer, "chat_template", None):
+        raise TrainingError(f"{base_dir} has no chat template; LoRA training needs a chat model")
+    rng = random.Random(s.seed)
+    rng.shuffle(chats)
+    n_held = max(1, int(len(chats) * s.heldout)) if len(chats) > 1 else 0
+    held, train = chats[:n_held], chats[n_held:]
+    encode = [encode_chat(tokenizer, c, s.max_tokens) for c in train]
+    held_encoded = [encode_chat(tokenizer, c, s.max_tokens) for c in held] or encode[:1]
+
+    torch.manual_seed(s.seed)
+    device = _pick_device("auto")
+    model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True).to(device)
+    config = LoraConfig(task_type="CAUSAL_LM", r=s.rank, lora_alpha=s.alpha, lora_dropout=s.dropout,
+                        target_modules=list(s.target_modules) if not isinstance(s.target_modules, str) else s.target_modules)
+    model = get_peft_model(model, config)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    def batch(rows: list[tuple[list[int], list[int]]]) -> tuple[Any, Any]:
+        width = max(len(r[0]) for r in rows)
+        ids = torch.full((len(rows), width), pad)
+        labels = torch.full((len(rows), width), -100)
+        for k, (i, lab) in enumerate(rows):
+            ids[k, : len(i)], labels[k, : len(lab)] = torch.tensor(i), torch.tensor(lab)
+        return ids.to(device), labels.to(device)
+
+    @torch.no_grad()
+    def evaluate() -> float:
+        model.eval()
+        losses = []
+        for j in range(0, len(held_encoded), s.batch_size):
+            ids, labels = batch(held_encoded[j:j + s.batch_size])
+            losses.append(model(ids, labels=labels).loss.item())
+        model.train()
+        return sum(losses) / len(losses)
+
+    report = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    t0, before, step = time.time(), evaluate(), 0
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=s.lr)
+    total = s.epochs * math.ceil(len(encode) / s.batch_size)
+    for epoch in range(s.epochs):
+        order = list(range(len(encode)))
+        rng.shuffle(order)
+        for j in range(0, len(order), s.batch_size):
+            ids, labels = batch([encode[k] for k in order[j:j + s.batch_size]])
+            loss = model(ids, labels=labels).loss
+            if not torch.isfinite(loss):
+                raise TrainingError(f"the loss became {loss.item()} at step {step}; lower --lr. Nothing was written.")
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            step += 1
+            done = int(30 * step / total)
+            report(f"\repoch {epoch + 1}/{s.epochs} [{'#' * done}{'.' * (30 - done)}] step {step}/{total} loss {loss.item():.3f}")
+    after = evaluate()
+    seconds = time.time() - t0
+    report(f"\neval loss on {len(held)} held-out conversations: {before:.3f} before, {after:.3f} after ({seconds:.0f} s)")
+
+    tmp = Path(tempfile.mkdtemp(prefix=".chatkit-lora-", dir=out.parent if out.parent.exists() else None))
+    try:
+        model.save_pretrained(tmp)
+        label = "bundled (chatkit/assets/model)" if base_dir == bundled_model_path() else str(base_dir)
+        card = {"base_model": label, "base_fingerprint": fingerprint(base_dir),
+                "data": str(data), "data_sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+                "conversations": len(chats), "train_conversations": len(train), "heldout_conversations": len(held),
+                "skipped_lines": skipped, "settings": {k: v if not isinstance(v, tuple) else list(v) for k, v in asdict(s).items()},
+                "eval_loss_before": round(before, 4), "eval_loss_after": round(after, 4), "steps": step,
+                "seconds": round(seconds, 1), "device": device}
+        (tmp / CARD).write_text(json.dumps(card, indent=2) + "\n")
+        (tmp / "README.md").write_text(_readme(card))  # instead of peft's empty template
+        tmp.chmod(0o755)  # mkdtemp's 0700 would hide an installed adapter from other users
+        for f in tmp.iterdir():
+            f.chmod(0o644)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.exists():
+            out.rmdir()
+        shutil.move(str(tmp), out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return TrainResult(out, before, after, len(train), len(held), step, seconds, skipped)
