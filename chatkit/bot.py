@@ -191,7 +191,8 @@ class ChatBot:
                         failed = await self._release(buffer, result, released, key, recent)
                         if failed is None and live:
                             yield released[-1]
-            generation = gen_stream.result or Generation("".join(released), len(prompt.messages), 0, "fallback", None, 0.0)
+            # a stream closed early (a sentence failed) has no result of its own
+            generation = gen_stream.result or Generation("".join(released), prompt.tokens, 0, "fallback", None, 0.0)
             result.generation = generation
             result.completion_tokens += generation.completion_tokens
             result.generate_s += generation.generate_s

@@ -146,3 +146,11 @@ def test_moderate_exits_zero_when_nothing_is_blocked(capsys: pytest.CaptureFixtu
     source.write_bytes(b"hello there\nhow are you doing today\n\xff\xfe junk bytes\n")
     code, out, _ = run(capsys, "moderate", str(source), "--stage", "output")
     assert code == 0 and len(out.splitlines()) == 3
+
+
+def test_config_show_never_prints_secrets(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[telegram]\ntoken = "123456:very-secret"\nwebhook_secret = "hush"\n')
+    code, out, _ = run(capsys, "config", "show", "--config", str(config))
+    assert code == 0 and "very-secret" not in out and "hush" not in out
+    assert 'token = "***"' in out
