@@ -152,7 +152,8 @@ def _train_lora(args: argparse.Namespace) -> int:
     settings = LoraSettings(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=args.alpha, batch_size=args.batch_size,
                             max_tokens=args.max_tokens, heldout=args.heldout, seed=args.seed)
     result = train_lora(args.data, args.out, base=args.base, settings=settings,
-                        on_bad_line="skip" if args.skip_bad_lines else "stop")
+                        on_bad_line="skip" if args.skip_bad_lines else "stop",
+                        progress=lambda line: print(line, end="", file=sys.stderr, flush=True))
     skipped = f"; skipped lines {result.skipped_lines}" if result.skipped_lines else ""
     print(f"adapter written to {result.out}: eval loss {result.eval_loss_before:.3f} -> {result.eval_loss_after:.3f}, "
           f"{result.steps} steps in {result.seconds:.0f} s{skipped}")

@@ -15,7 +15,6 @@ import logging
 import math
 import random
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -202,8 +201,11 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
     from chatkit.generator import _check_model_dir, _pick_device, bundled_model_path
+
+    hf_logging.disable_progress_bar()
 
     s = settings or LoraSettings()
     data, out = Path(data), Path(out)
@@ -248,7 +250,7 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
         model.train()
         return sum(losses) / len(losses)
 
-    report = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    report = progress or (lambda line: log.debug(line.strip()))  # the CLI passes a progress bar on stderr
     t0, before, step = time.time(), evaluate(), 0
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=s.lr)
     total = s.epochs * math.ceil(len(encode) / s.batch_size)
@@ -268,7 +270,7 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
             report(f"\repoch {epoch + 1}/{s.epochs} [{'#' * done}{'.' * (30 - done)}] step {step}/{total} loss {loss.item():.3f}")
     after = evaluate()
     seconds = time.time() - t0
-    report(f"\neval loss on {len(held)} held-out conversations: {before:.3f} before, {after:.3f} after ({seconds:.0f} s)")
+    report(f"\neval loss on {len(held)} held-out conversations: {before:.3f} before, {after:.3f} after ({seconds:.0f} s)\n")
 
     tmp = Path(tempfile.mkdtemp(prefix=".chatkit-lora-", dir=out.parent if out.parent.exists() else None))
     try:
