@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,9 +13,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from chatkit import ChatBot, MemoryStore, Retention, Settings, Store, TransformersGenerator
+from stores import make_store
+
+from chatkit import ChatBot, MemoryStore, Settings, Store, TransformersGenerator
 from chatkit.generator import bundled_model_path
-from chatkit.sqlite_store import SQLiteStore
 from chatkit.testing import RedisUnavailable, local_redis_server
 
 
@@ -68,17 +68,6 @@ def redis_url() -> Iterator[str]:
             yield url
     except RedisUnavailable as e:
         pytest.skip(f"{e}; the Redis store is untested in this run")
-
-
-def make_store(kind: str, tmp_path: Path, redis_url: str | None = None, retention: Retention | None = None) -> Store:
-    if kind == "memory":
-        return MemoryStore(retention)
-    if kind == "sqlite":
-        return SQLiteStore(tmp_path / "conversations.sqlite3", retention=retention)
-    from chatkit.redis_store import RedisStore
-
-    assert redis_url is not None
-    return RedisStore(redis_url, retention=retention, prefix=f"test-{uuid.uuid4().hex}:", lock_timeout_s=5)
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])

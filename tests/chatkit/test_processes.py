@@ -20,8 +20,8 @@ from chatkit import ChatBot, Role, Settings
 from chatkit.redis_store import RedisStore
 from chatkit.sqlite_store import SQLiteStore
 
-TESTS = Path(__file__).resolve().parents[1]
-ROOT = TESTS.parent
+TESTS = Path(__file__).resolve().parents[1] / "support"
+ROOT = TESTS.parents[1]
 
 
 def _python(code: str) -> subprocess.Popen[str]:

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import make_store
+from stores import make_store
 
 from chatkit import Conversation, Options, Retention, Role, Store, StoredMessage, StoreError
 from chatkit.sqlite_store import SQLiteStore
