@@ -307,7 +307,8 @@ def make_bot(settings: TelegramSettings, api_base: str | None = None) -> Bot:
     session.middleware(RetryMiddleware())
     hide = _HideToken([token, os.environ.get(SECRET_ENV, ""), settings.webhook_secret])
     for handler in logging.getLogger().handlers:
-        handler.addFilter(hide)
+        if not any(isinstance(f, _HideToken) and f.secrets == hide.secrets for f in handler.filters):
+            handler.addFilter(hide)  # once per secret set, however many bots are made
     try:
         return Bot(token, session=session)
     except Exception as e:  # aiogram checks the token's shape

@@ -27,7 +27,7 @@ from chatkit.generator import Generation, Generator
 from chatkit.store import Conversation, MemoryStore, Options, Store, StoredMessage, open_store
 from chatkit.text import clean_message
 from chatkit.types import Message, Reply, Role, Timings, Usage
-from policies.base import Action, PolicyContext, PolicySet, Stage, Verdict
+from policies.base import Action, Decision, PolicyContext, PolicySet, Stage, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,7 @@ class ChatBot:
             self.on_drop.dropped(key, history[max(done - first, 0):dropped])
             self._notified[key] = first + dropped
 
-    async def _moderate(self, text: str, stage: Stage, key: str, history: tuple[str, ...]) -> Any:
+    async def _moderate(self, text: str, stage: Stage, key: str, history: tuple[str, ...]) -> Decision:
         ctx = PolicyContext(stage=stage, conversation_id=key, history=history)
         if not self.policies.policies(stage):
             return self.policies.check(text, ctx)  # cheap: no policies, no thread hop

@@ -34,9 +34,8 @@ async def _manage(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from chatkit.errors import ConversationNotFoundError
     from chatkit.store import open_store
-    from chatkit.transfer import conversation_to_dict, export_conversations, import_conversations
+    from chatkit.transfer import conversation_to_dict, export_conversations, import_conversations, require_conversation
 
     store = open_store(_settings(args).store)
     try:
@@ -47,17 +46,14 @@ async def _manage(args: argparse.Namespace) -> int:
             for info in [] if args.json else infos:
                 print(f"{info.key}\t{info.message_count} messages\tupdated {_when(info.updated_at)}")
         elif args.action == "show":
-            conv = await store.load(args.id)
-            if conv is None:
-                raise ConversationNotFoundError(f"no conversation {args.id!r}; `chatkit conversations list` shows them")
+            conv = await require_conversation(store, args.id)
             if args.json:
                 print(json.dumps(conversation_to_dict(conv), indent=2, ensure_ascii=False))
             for m in [] if args.json else conv.messages:
                 flags = ", ".join(f"{v.policy}:{v.action.name.lower()}" for v in m.verdicts if v.action)
                 print(f"{m.role}: {m.content}" + (f"  [{flags}]" if flags else ""))
         elif args.action in ("reset", "delete"):
-            if await store.load(args.id, limit=0) is None:
-                raise ConversationNotFoundError(f"no conversation {args.id!r}; `chatkit conversations list` shows them")
+            await require_conversation(store, args.id, limit=0)
             await (store.reset(args.id) if args.action == "reset" else store.delete(args.id))
             print(f"{args.action} {args.id}", file=sys.stderr)
         elif args.action == "export":

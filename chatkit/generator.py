@@ -85,7 +85,7 @@ def bundled_model_path() -> Path:
     return Path(str(resources.files("chatkit") / "assets" / "model"))
 
 
-def _pick_device(device: str) -> str:
+def pick_device(device: str) -> str:
     import torch
 
     if device != "auto":
@@ -97,7 +97,22 @@ def _pick_device(device: str) -> str:
     return "cpu"
 
 
-def _check_model_dir(path: Path) -> None:
+def load_chat_tokenizer(model_dir: Path) -> Any:
+    """The model's tokenizer; ModelLoadError if it cannot be loaded or has no chat template."""
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    except (OSError, ValueError, TypeError) as e:
+        raise ModelLoadError(f"cannot load a tokenizer from {model_dir}: {_first_line(e)}") from None
+    if not getattr(tokenizer, "chat_template", None):
+        raise ModelLoadError(
+            f"{model_dir} has no chat template; use a chat model, or add a 'chat_template' to its tokenizer_config.json"
+        )
+    return tokenizer
+
+
+def check_model_dir(path: Path) -> None:
     if not path.exists():
         raise ModelLoadError(f"model path {path} does not exist; pass a local model directory (--model PATH or model.path)")
     if not path.is_dir():
@@ -136,27 +151,20 @@ class TransformersGenerator:
         attached once, and each request picks one. ``merge`` folds a single adapter into the weights.
         """
         model_dir = Path(path).expanduser() if path else bundled_model_path()
-        _check_model_dir(model_dir)
+        check_model_dir(model_dir)
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoModelForCausalLM
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # a progress bar per load is noise in a chat or a pipe
         if threads:
             torch.set_num_threads(threads)
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-        except (OSError, ValueError, TypeError) as e:
-            raise ModelLoadError(f"cannot load a tokenizer from {model_dir}: {_first_line(e)}") from None
-        if not getattr(tokenizer, "chat_template", None):
-            raise ModelLoadError(
-                f"{model_dir} has no chat template; use a chat model, or add a 'chat_template' to its tokenizer_config.json"
-            )
+        tokenizer = load_chat_tokenizer(model_dir)
         try:
             model = AutoModelForCausalLM.from_pretrained(model_dir, local_files_only=True)
         except (OSError, ValueError, KeyError, RuntimeError) as e:
             raise ModelLoadError(f"cannot load a causal language model from {model_dir}: {_first_line(e)}") from None
-        dev = _pick_device(device)
+        dev = pick_device(device)
         limit = max_context_tokens or int(getattr(model.config, "max_position_embeddings", 0) or 2048)
         from chatkit.lora import AdapterError, attach, resolve_path
 

@@ -200,10 +200,10 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
     """Train a LoRA adapter on chats in ``data`` and save it to ``out`` (written whole, or not at all)."""
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
     from transformers.utils import logging as hf_logging
 
-    from chatkit.generator import _check_model_dir, _pick_device, bundled_model_path
+    from chatkit.generator import bundled_model_path, check_model_dir, load_chat_tokenizer, pick_device
 
     hf_logging.disable_progress_bar()
 
@@ -213,10 +213,8 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
         raise TrainingError(f"{out} exists and is not empty; choose another --out")
     chats, skipped = read_chats(data, on_bad_line)
     base_dir = Path(base) if base else bundled_model_path()
-    _check_model_dir(base_dir)
-    tokenizer = AutoTokenizer.from_pretrained(base_dir, local_files_only=True)
-    if not getattr(tokenizer, "chat_template", None):
-        raise TrainingError(f"{base_dir} has no chat template; LoRA training needs a chat model")
+    check_model_dir(base_dir)
+    tokenizer = load_chat_tokenizer(base_dir)
     rng = random.Random(s.seed)
     rng.shuffle(chats)
     n_held = max(1, int(len(chats) * s.heldout)) if len(chats) > 1 else 0
@@ -225,7 +223,7 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
     held_encoded = [encode_chat(tokenizer, c, s.max_tokens) for c in held] or encode[:1]
 
     torch.manual_seed(s.seed)
-    device = _pick_device("auto")
+    device = pick_device("auto")
     model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True).to(device)
     config = LoraConfig(task_type="CAUSAL_LM", r=s.rank, lora_alpha=s.alpha, lora_dropout=s.dropout,
                         target_modules=list(s.target_modules) if not isinstance(s.target_modules, str) else s.target_modules)

@@ -42,16 +42,21 @@ def conversation_from_dict(d: Any, where: str = "conversation") -> Conversation:
         raise TransferError(f"{where}: {e}") from None
 
 
+async def require_conversation(store: Store, key: str, limit: int | None = None) -> Conversation:
+    """The conversation, or ConversationNotFoundError telling the user how to find the right id."""
+    conv = await store.load(key, limit=limit)
+    if conv is None:
+        raise ConversationNotFoundError(f"no conversation {key!r}; `chatkit conversations list` shows them")
+    return conv
+
+
 async def export_conversations(store: Store, keys: Sequence[str] | None = None) -> dict[str, Any]:
     """Every conversation (or the named ones) as one JSON-ready document."""
     if keys is None:
         keys = [info.key for info in await store.list()]
     conversations = []
     for key in keys:
-        conv = await store.load(key)
-        if conv is None:
-            raise ConversationNotFoundError(f"no conversation {key!r}; `chatkit conversations list` shows them")
-        conversations.append(conversation_to_dict(conv))
+        conversations.append(conversation_to_dict(await require_conversation(store, key)))
     return {"format": FORMAT, "conversations": conversations}
 
 
