@@ -32,6 +32,7 @@ from train_toxicity import datasets  # the scorer's own splits
 from chatkit import Settings
 from chatkit.bot import policies_from_settings
 from policies.base import Action, Policy, PolicyContext, PolicySet, Stage
+from policies.bias import BiasPolicy
 from policies.pii import PIIPolicy
 
 CTX = PolicyContext(Stage.OUTPUT)
@@ -108,6 +109,11 @@ def main() -> None:
 
     for split, rows in (("test", data["test_toxigen"]), ("all", data["test_toxigen"] + data["val_toxigen"])):
         results[f"bias_toxigen_{split}"] = scores(flagged(by_name["bias"], [t for t, _, _ in rows]), [bool(y) for _, y, _ in rows])
+    test_texts, test_truth = [t for t, _, _ in data["test_toxigen"]], [bool(y) for _, y, _ in data["test_toxigen"]]
+    results["bias_toxigen_test_lexical_only"] = scores(flagged(BiasPolicy(engine="lexical"), test_texts), test_truth)
+    # what retuning [policies.bias] threshold trades (the model's calibrated threshold maps onto 0.5)
+    results["bias_toxigen_test_by_threshold"] = {f"{th:.2f}": scores(flagged(BiasPolicy(threshold=th), test_texts), test_truth)
+                                                 for th in (0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)}
     from train_toxicity import read_csv
 
     whole = read_csv(args.eval_dir / "toxigen_dev_sentences.csv")
@@ -118,22 +124,29 @@ def main() -> None:
     sample = chat[:500]
     results["latency"] = {name: latency(p, sample) for name, p in by_name.items()}
     results["latency"]["output set"] = latency(output_set, sample)  # type: ignore[index]
+    # the learned bias model's full cost: every one of these names a group
+    results["latency_text_naming_a_group"] = {"bias": latency(by_name["bias"], test_texts),
+                                              "output set": latency(output_set, test_texts)}
     pii = PIIPolicy()
     pii_cases = ["reach me at jo.smith@mail.com", "my number is +1 415 555 0132", "card 4242 4242 4242 4242",
                  "iban GB82 WEST 1234 5698 7654 32", "call 020 7946 0958 after six"]
     results["pii_recall_examples"] = sum(pii.check(t, CTX).action == Action.REDACT for t in pii_cases) / len(pii_cases)
 
     print(f"{'policy / data':<38} {'precision':>9} {'recall':>7} {'F1':>6} {'FPR':>6} {'n':>6}")
-    for key in ("toxicity_davidson_test", "bias_toxigen_test", "bias_toxigen_all", "bias_toxigen_whole_file"):
+    for key in ("toxicity_davidson_test", "bias_toxigen_test", "bias_toxigen_test_lexical_only", "bias_toxigen_all",
+                "bias_toxigen_whole_file"):
         r = results[key]
         print(f"{key:<38} {r['precision']:9.3f} {r['recall']:7.3f} {r['f1']:6.3f} {r['fpr']:6.3f} {r['n']:6d}")  # type: ignore[index]
     print("\nobfuscated toxic test examples, recall:", {k: round(v, 3) for k, v in results["toxicity_obfuscated_recall"].items()})
     print(f"\nfalse-positive rate on {len(chat)} held-out chitchat replies:")
     for name, v in results["chat_false_positive_rate"].items():  # type: ignore[union-attr]
         print(f"  {name:<12} {v:.4f}")
-    print("\nlatency per message on CPU (ms):")
-    for name, v in results["latency"].items():  # type: ignore[union-attr]
-        print(f"  {name:<12} p50 {v['p50_ms']:.3f}  p95 {v['p95_ms']:.3f}")
+    print("\nbias on the ToxiGen test split by [policies.bias] threshold:",
+          {k: f"recall {v['recall']:.3f} FPR {v['fpr']:.3f}" for k, v in results["bias_toxigen_test_by_threshold"].items()})
+    for title, key in (("chitchat replies", "latency"), ("ToxiGen test sentences, all naming a group", "latency_text_naming_a_group")):
+        print(f"\nlatency per message on CPU (ms), {title}:")
+        for name, v in results[key].items():  # type: ignore[union-attr]
+            print(f"  {name:<12} p50 {v['p50_ms']:.3f}  p95 {v['p95_ms']:.3f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     chart(results, args.out.with_suffix(".png"))

@@ -22,12 +22,12 @@ from chatkit.config import Settings, load_settings
 from chatkit.context import ContextWindow, DropHook, Prompt
 from chatkit.decoding import DecodingConfig
 from chatkit.decoding import preset as named_preset
-from chatkit.errors import ConfigError, InvalidMessageError
+from chatkit.errors import ConfigError, InvalidMessageError, ModelLoadError
 from chatkit.generator import Generation, Generator
 from chatkit.store import Conversation, MemoryStore, Options, Store, StoredMessage, open_store
 from chatkit.text import clean_message
 from chatkit.types import Message, Reply, Role, Timings, Usage
-from policies.base import Action, Decision, PolicyContext, PolicySet, Stage, Verdict
+from policies.base import Action, Decision, PolicyContext, PolicyLoadError, PolicySet, Stage, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class ChatBot:
         settings = settings or load_settings(path)
         if model is not None:
             settings = settings.updated("model", path=str(model))
-        policies_from_settings(settings)  # a broken policy config fails before the model loads
+        policies = policies_from_settings(settings, load=True)  # a broken policy fails before the chat model loads
         m, a = settings.model, settings.adapters
         generator = TransformersGenerator.load(m.path or None, device=m.device, threads=m.threads,
                                                max_context_tokens=m.max_context_tokens, adapters=a.paths,
@@ -88,8 +88,7 @@ class ChatBot:
             from chatkit.context import SelfNotes
 
             on_drop = SelfNotes()
-        return cls(generator, settings=settings, store=open_store(settings.store), on_drop=on_drop,
-                   policies=policies_from_settings(settings))
+        return cls(generator, settings=settings, store=open_store(settings.store), on_drop=on_drop, policies=policies)
 
     async def __aenter__(self) -> ChatBot:
         return self
@@ -370,14 +369,22 @@ class ChatBot:
             await self.store.set_options(key, replace(conv.options if conv else Options(), **changes))
 
 
-def policies_from_settings(settings: Settings) -> PolicySet:
-    """The PolicySet that ``[policies]`` describes; a policy that cannot be found or built is a ConfigError."""
+def policies_from_settings(settings: Settings, *, load: bool = False) -> PolicySet:
+    """The PolicySet that ``[policies]`` describes; a policy that cannot be found or built is a ConfigError.
+    With ``load``, the policies' models load now, and one that cannot is a ModelLoadError."""
     from policies.registry import PolicyConfigError, build_policy_set
 
     try:
-        return build_policy_set(settings.policies.rules, fail_fast=settings.policies.fail_fast)
+        policies = build_policy_set(settings.policies.rules, fail_fast=settings.policies.fail_fast)
     except PolicyConfigError as e:
         raise ConfigError(f"{settings.source}: {e}") from None
+    try:
+        if load:
+            policies.load()
+    except PolicyLoadError as e:
+        raise ModelLoadError(f"{e}. Fix its [policies.NAME] options in {settings.source}, or set fail_open = true "
+                             "there to run without it") from None
+    return policies
 
 
 @dataclass

@@ -88,7 +88,7 @@ def _moderate(args: argparse.Namespace) -> int:
     from policies.base import Action, PolicyContext, Stage
 
     settings = _settings(args)
-    policies = policies_from_settings(settings)
+    policies = policies_from_settings(settings, load=True)
     stage = Stage(args.stage)
     source = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
     if source is sys.stdin and hasattr(source, "reconfigure"):

@@ -50,6 +50,10 @@ class Verdict:
                    reason=str(d.get("reason", "")), redacted=d.get("redacted"))  # type: ignore[arg-type]
 
 
+class PolicyLoadError(RuntimeError):
+    """A policy's model is missing or broken."""
+
+
 @dataclass(frozen=True)
 class PolicyContext:
     stage: Stage
@@ -94,6 +98,20 @@ class PolicySet:
 
     def policies(self, stage: Stage) -> Sequence[Policy]:
         return self.input if stage == Stage.INPUT else self.output
+
+    def load(self) -> None:
+        """Load every policy's model now (those with a ``load()``), so a missing one shows at start-up.
+
+        A fail-open policy that cannot load is logged and left to fail open later; any other raises."""
+        for policy in {id(p): p for p in (*self.input, *self.output)}.values():
+            if not callable(load := getattr(policy, "load", None)):
+                continue
+            try:
+                load()
+            except Exception as e:
+                if policy.name not in self.fail_open:
+                    raise PolicyLoadError(f"policy {policy.name!r} cannot load its model: {e}") from e
+                log.warning("policy %s cannot load its model (fail-open, so chatkit goes on): %s", policy.name, e)
 
     def check(self, text: str, ctx: PolicyContext) -> Decision:
         verdicts: list[Verdict] = []

@@ -1,18 +1,27 @@
-"""Bias: identity attacks and demeaning generalizations about groups of people.
+"""Bias: identity attacks, stereotypes and demeaning generalizations about groups of people.
 
-Three signals, combined only where a group of people is named: the toxicity scorer's
-``identity_attack``; a generalization detector ("all X are ...", "X can't ...", "X are always
-..."); and dehumanizing comparisons ("X are animals"). Neutral and positive mentions ("I'm a
-Muslim woman", "gay people deserve respect") name a group without any of them, and pass.
+The main signal is a learned one (policies/bias_model.py): a sentence encoder and a head trained
+on implicit hate ("if you meet a Muslim, he is probably a terrorist" has no bad word in it).
+Next to it, where a group is named: a generalization detector ("all X are ...", "X can't ...",
+"X are always ...") and dehumanizing comparisons ("X are animals"). Without the learned model
+(``engine = "lexical"``, or its encoder not installed) the toxicity scorer's ``identity_attack``
+takes its place. Neutral and positive mentions ("I'm a Muslim woman", "gay people deserve
+respect") pass.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+from pathlib import Path
 
 from policies.base import Action, PolicyContext, Verdict, decide
+from policies.bias_model import BiasModel, BiasModelError
 from policies.normalize import normalize
 from policies.toxicity import Scorer
+
+log = logging.getLogger(__name__)
 
 GROUPS = (
     r"muslims?|islam\w*|jews?|jewish|christians?|hindus?|buddhists?|atheists?|catholics?|sikhs?|mormons?|"
@@ -24,7 +33,9 @@ GROUPS = (
     r"mentally (?:ill|insane|disabled|challenged|handicapped)|the mentally ill|mental (?:illness|illnesses|disabilit(?:y|ies))|"
     r"trann(?:y|ies)|hijabs?|burqas?|turbans?|bisexuality|asexual(?:s|ity)?|pride (?:parades?|festivals?|month)|"
     r"china|mexico|africa|india|israel|iran|iraq|syria|pakistan|somalia|americans?|europeans?|russians?|"
-    r"old people|elderly|boomers|millennials|poor people|fat people"
+    r"old people|elderly|boomers|millennials|poor people|fat people|"
+    r"homosexual\w*|heterosexuals?|wives|husbands|daughters|ladies|middle eastern(?:ers)?|natives|aboriginals?|illegals|"
+    r"handicapped|wheelchair users|amputees|paraplegics?|dwarfs|midgets|disabilit(?:y|ies)|same-sex couples|moslems?|mulsims?"
 )
 _GROUP = rf"(?:{GROUPS})(?:\s+(?:people|persons|folks|men|women|kids|guys))?"
 NEGATIVE_TRAITS = (
@@ -52,16 +63,43 @@ DEHUMANIZING = re.compile(
     r"diseases?|apes?|monkeys?|pigs?|dogs?|insects?|trash|garbage|filth|scum|a plague|a cancer|not human)\b",
     re.IGNORECASE)
 MENTION = re.compile(rf"\b{_GROUP}\b", re.IGNORECASE)
+# Hate is about people: a text that names no group and refers to no one is not scored by the model, which keeps
+# ordinary chat fast (three replies in four skip it).
+PEOPLE = re.compile(r"\b(?:they|them|their|theirs|those|these|people|persons?|someone|somebody|everyone|everybody|anyone|"
+                    r"nobody|folks|he|she|him|her|his|hers|guys?|girls?|boys?|kids?|children|man|woman|men|women)\b",
+                    re.IGNORECASE)
 POSITIVE = re.compile(r"\b(?:deserve|respect|welcome|love|equal|rights|beautiful|kind|amazing|great|wonderful|brave|"
                       r"smart|valued|belong|protect|support|celebrate|proud)\w*\b", re.IGNORECASE)
 
 
+def rescale(p: float, limit: float) -> float:
+    """A model's probability on this policy's scale: the model's own calibrated threshold lands on 0.5, the default
+    ``threshold``, so a lower ``threshold`` catches more and a higher one less."""
+    if p < limit:
+        return p / limit * 0.5
+    return 0.5 + (p - limit) / max(1e-9, 1 - limit) * 0.5
+
+
 class BiasPolicy:
-    def __init__(self, name: str = "bias", *, threshold: float = 0.5, action: Action = Action.BLOCK,
-                 scorer: Scorer | None = None, generalization_score: float = 0.75, dehumanizing_score: float = 0.95) -> None:
-        self.name, self.threshold, self.action = name, threshold, action
+    """``engine``: ``auto`` uses the learned model when its encoder is installed, else the lexical signals and the
+    toxicity scorer's identity_attack (one log line says which); ``model`` requires it; ``lexical`` never loads it.
+    A text that names no group needs ``unnamed_threshold`` from the learned model, so chat about nobody in
+    particular is not judged as hate."""
+
+    def __init__(self, name: str = "bias", *, threshold: float = 0.5, action: Action = Action.BLOCK, engine: str = "auto",
+                 encoder_path: str | None = None, unnamed_threshold: float = 0.95, scorer: Scorer | None = None,
+                 model: BiasModel | None = None, generalization_score: float = 0.75, dehumanizing_score: float = 0.95) -> None:
+        if engine not in ("auto", "model", "lexical"):
+            raise ValueError(f"engine must be auto, model or lexical, not {engine!r}")
+        if not 0 < unnamed_threshold <= 1:
+            raise ValueError(f"unnamed_threshold must be in (0, 1], not {unnamed_threshold}")
+        self.name, self.threshold, self.action, self.engine = name, threshold, action, engine
+        self.unnamed_threshold = unnamed_threshold
         self.generalization_score, self.dehumanizing_score = generalization_score, dehumanizing_score
         self._scorer = scorer
+        self._model = model or (None if engine == "lexical" else BiasModel(Path(encoder_path) if encoder_path else None))
+        self._checked = engine != "auto"
+        self._loading = threading.Lock()
 
     @property
     def scorer(self) -> Scorer:
@@ -71,14 +109,39 @@ class BiasPolicy:
             self._scorer = OfflineScorer()
         return self._scorer
 
+    @property
+    def model(self) -> BiasModel | None:
+        """The learned model, or None for the lexical engine (or ``auto`` without the encoder installed)."""
+        with self._loading:
+            if not self._checked:
+                self._checked = True
+                try:
+                    self._model.load()  # type: ignore[union-attr]
+                    log.info("%s: scoring with %s and lexical signals", self.name, self._model.name)  # type: ignore[union-attr]
+                except BiasModelError as e:
+                    log.warning("%s: %s; using lexical signals and identity_attack only", self.name, e)
+                    self._model = None
+        return self._model
+
+    def load(self) -> None:
+        """Load the learned model now rather than on the first message (``auto`` falls back, ``model`` raises)."""
+        if self.model is not None:
+            self.model.load()
+
     def check(self, text: str, ctx: PolicyContext) -> Verdict:
         plain = normalize(text).text
-        if not MENTION.search(plain):
-            return Verdict(self.name, Action.ALLOW, 0.0, "no group of people named")
-        identity = self.scorer.predict([text])[0].get("identity_attack", 0.0)
-        limit = getattr(self.scorer, "meta", {}).get("thresholds", {}).get("identity_attack", 0.5)
-        # the scorer's calibrated threshold maps onto this policy's own
-        signals = {"identity attack": min(1.0, identity / limit * self.threshold)}
+        named = bool(MENTION.search(plain))
+        signals: dict[str, float] = {}
+        if (model := self.model) is not None and (named or (self.unnamed_threshold < 1 and PEOPLE.search(plain))):
+            limit = model.threshold if named else max(model.threshold, self.unnamed_threshold)
+            signals["identity hate (learned)"] = rescale(model.predict([text])[0], limit)
+        if not named:
+            reason, score = max(signals.items(), key=lambda kv: kv[1], default=("no group of people named", 0.0))
+            return decide(self.name, score, self.threshold, self.action, reason)
+        if model is None:
+            identity = self.scorer.predict([text])[0].get("identity_attack", 0.0)
+            limit = getattr(self.scorer, "meta", {}).get("thresholds", {}).get("identity_attack", 0.5)
+            signals["identity attack"] = rescale(identity, limit)
         if DEHUMANIZING.search(plain):
             signals["dehumanizing comparison"] = self.dehumanizing_score
         if (m := GENERALIZATION.search(plain)) and not POSITIVE.search(plain[m.start():]):

@@ -92,6 +92,10 @@ class ToxicityPolicy:
                 log.info("%s: scoring with %s", self.name, self._scorer.name)
         return self._scorer
 
+    def load(self) -> None:
+        """Load the engine now rather than on the first message."""
+        _ = self.scorer
+
     def _load(self) -> Scorer:
         a = self._engine_args
         if a["engine"] == "detoxify" or (a["engine"] == "auto" and a["checkpoint"]):

@@ -18,7 +18,11 @@ def _cases(tmp_path: Path, no_template_dir: Path) -> dict[str, tuple[list[str], 
     (tmp_path / "empty").mkdir()
     bad_config = tmp_path / "bad.toml"
     bad_config.write_text("[chat\n")
+    no_encoder = tmp_path / "no_encoder.toml"
+    no_encoder.write_text(f'[policies.bias]\noptions = {{ engine = "model", encoder_path = "{tmp_path / "absent"}" }}\n')
     return {
+        "missing policy model": (["chat", "--config", str(no_encoder)], "policy 'bias' cannot load its model"),
+        "missing policy model (moderate)": (["moderate", "--config", str(no_encoder)], "set fail_open = true"),
         "missing model": (["chat", "--model", str(tmp_path / "absent")], "does not exist"),
         "not a model": (["chat", "--model", str(tmp_path / "empty")], "not a model directory"),
         "no chat template": (["chat", "--model", str(no_template_dir)], "no chat template"),
@@ -29,7 +33,8 @@ def _cases(tmp_path: Path, no_template_dir: Path) -> dict[str, tuple[list[str], 
 
 
 @pytest.mark.parametrize("case", ["missing model", "not a model", "no chat template", "malformed config",
-                                  "missing config", "bad option value"])
+                                  "missing config", "bad option value", "missing policy model",
+                                  "missing policy model (moderate)"])
 def test_user_errors_print_one_line_and_exit_non_zero(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, no_template_dir: Path, case: str) -> None:
     argv, message = _cases(tmp_path, no_template_dir)[case]
