@@ -96,21 +96,23 @@ class ContextWindow:
         whole = Message(Role.USER, text)
         if self._counter.count_tokens([*head, whole]) <= budget:
             return whole, False
-        if self._counter.count_tokens([*head, Message(Role.USER, TRUNCATION_MARKER.strip())]) > budget:
+        def cut(n: int) -> Message:  # the very message that is checked is the one returned
+            return Message(Role.USER, text[:n].rstrip() + TRUNCATION_MARKER)
+
+        if self._counter.count_tokens([*head, cut(0)]) > budget:
             raise ContextOverflowError(
                 f"the system prompt alone does not fit the {budget}-token budget; shorten it "
                 "or raise model.max_context_tokens"
             )
-        lo, hi = 0, len(text)  # longest prefix that fits, by bisection: O(log n) tokenizations
+        lo, hi = 0, len(text)  # a long prefix that fits, by bisection: O(log n) tokenizations
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if self._counter.count_tokens([*head, Message(Role.USER, text[:mid] + TRUNCATION_MARKER)]) <= budget:
+            if self._counter.count_tokens([*head, cut(mid)]) <= budget:
                 lo = mid
             else:
                 hi = mid - 1
         log.info("user message of %d characters shortened to %d to fit the context window", len(text), lo)
-        return Message(Role.USER, text[:lo].rstrip() + TRUNCATION_MARKER), True
-
+        return cut(lo), True
 
 def _turn_starts_backward(history: Sequence[Message]) -> Iterator[int]:
     """Where each turn (a user message and the replies after it) begins, newest first.

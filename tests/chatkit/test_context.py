@@ -33,7 +33,12 @@ def test_prompts_fit_keep_order_and_keep_system_and_newest_message(
         generator: TransformersGenerator, texts: list[str], user: str, context: int, reserve: int, system: str | None) -> None:
     window = ContextWindow(generator, context)
     history = conversation(texts)
-    prompt = window.build(system, history, user, reserve)
+    try:
+        prompt = window.build(system, history, user, reserve)
+    except ContextOverflowError:  # only when not even the system prompt and a cut-to-nothing message fit
+        head = [Message(Role.SYSTEM, system)] if system else []
+        assert generator.count_tokens([*head, Message(Role.USER, TRUNCATION_MARKER)]) > context - reserve
+        return
     assert prompt.tokens == generator.count_tokens(prompt.messages) <= context - reserve
     messages = list(prompt.messages)
     if system:
@@ -77,3 +82,10 @@ def test_building_costs_the_window_not_the_history(generator: TransformersGenera
     window.build("sys", long, "hi again", 64)
     assert first < 200, "a cold build touches only the window"
     assert counter.calls <= 4, "a warm build uses cached counts"
+
+
+def test_a_prompt_that_cannot_fit_says_why(generator: TransformersGenerator) -> None:
+    """Found by Hypothesis: the fit check used the bare marker, the prompt the marker with its leading space, so the
+    prompt came out one token over and the error blamed the whole prompt."""
+    with pytest.raises(ContextOverflowError, match="the system prompt alone does not fit the 25-token budget"):
+        ContextWindow(generator, 64).build("?a", [], "?a?a?a?a?a?a.?a?a?a", 39)
