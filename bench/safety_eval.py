@@ -111,9 +111,11 @@ def main() -> None:
         results[f"bias_toxigen_{split}"] = scores(flagged(by_name["bias"], [t for t, _, _ in rows]), [bool(y) for _, y, _ in rows])
     test_texts, test_truth = [t for t, _, _ in data["test_toxigen"]], [bool(y) for _, y, _ in data["test_toxigen"]]
     results["bias_toxigen_test_lexical_only"] = scores(flagged(BiasPolicy(engine="lexical"), test_texts), test_truth)
-    # what retuning [policies.bias] threshold trades (the model's calibrated threshold maps onto 0.5)
-    results["bias_toxigen_test_by_threshold"] = {f"{th:.2f}": scores(flagged(BiasPolicy(threshold=th), test_texts), test_truth)
-                                                 for th in (0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)}
+    # what retuning [policies.bias] threshold trades (the model's calibrated threshold maps onto 0.5); one loaded model
+    model = by_name["bias"].model  # type: ignore[attr-defined]
+    results["bias_toxigen_test_by_threshold"] = {
+        f"{th:.2f}": scores(flagged(BiasPolicy(threshold=th, model=model), test_texts), test_truth)
+        for th in (0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)}
     from train_toxicity import read_csv
 
     whole = read_csv(args.eval_dir / "toxigen_dev_sentences.csv")

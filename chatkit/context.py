@@ -96,6 +96,7 @@ class ContextWindow:
         whole = Message(Role.USER, text)
         if self._counter.count_tokens([*head, whole]) <= budget:
             return whole, False
+
         def cut(n: int) -> Message:  # the very message that is checked is the one returned
             return Message(Role.USER, text[:n].rstrip() + TRUNCATION_MARKER)
 
@@ -113,6 +114,7 @@ class ContextWindow:
                 hi = mid - 1
         log.info("user message of %d characters shortened to %d to fit the context window", len(text), lo)
         return cut(lo), True
+
 
 def _turn_starts_backward(history: Sequence[Message]) -> Iterator[int]:
     """Where each turn (a user message and the replies after it) begins, newest first.

@@ -98,7 +98,7 @@ class BiasPolicy:
         self.generalization_score, self.dehumanizing_score = generalization_score, dehumanizing_score
         self._scorer = scorer
         self._model = model or (None if engine == "lexical" else BiasModel(Path(encoder_path) if encoder_path else None))
-        self._checked = engine != "auto"
+        self._loaded = False
         self._loading = threading.Lock()
 
     @property
@@ -111,22 +111,24 @@ class BiasPolicy:
 
     @property
     def model(self) -> BiasModel | None:
-        """The learned model, or None for the lexical engine (or ``auto`` without the encoder installed)."""
+        """The learned model, loaded; None for the lexical engine, or for ``auto`` without the encoder installed.
+        With ``engine = "model"`` a model that cannot load raises, here and on every later call (fail-closed)."""
         with self._loading:
-            if not self._checked:
-                self._checked = True
+            if not self._loaded and self._model is not None:
                 try:
-                    self._model.load()  # type: ignore[union-attr]
-                    log.info("%s: scoring with %s and lexical signals", self.name, self._model.name)  # type: ignore[union-attr]
+                    self._model.load()
+                    log.info("%s: scoring with %s and lexical signals", self.name, self._model.name)
                 except BiasModelError as e:
+                    if self.engine != "auto":
+                        raise
                     log.warning("%s: %s; using lexical signals and identity_attack only", self.name, e)
                     self._model = None
+                self._loaded = True
         return self._model
 
     def load(self) -> None:
         """Load the learned model now rather than on the first message (``auto`` falls back, ``model`` raises)."""
-        if self.model is not None:
-            self.model.load()
+        _ = self.model
 
     def check(self, text: str, ctx: PolicyContext) -> Verdict:
         plain = normalize(text).text

@@ -52,6 +52,11 @@ def encoder_fingerprint(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def head_probability(x: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
+    """The logistic head on embeddings ``x`` (one row a text)."""
+    return 1 / (1 + np.exp(-np.clip(x @ weights + bias, -30, 30)))  # type: ignore[no-any-return]
+
+
 class SentenceEncoder:
     """Mean-pooled, L2-normalized sentence embeddings of the normalized text, as sentence-transformers computes them.
     ``adapter``: a LoRA adapter (peft format) merged into the encoder's weights, so it costs nothing per call."""
@@ -141,6 +146,4 @@ class BiasModel:
         _ = self.encoder, self._head
 
     def predict(self, texts: Sequence[str]) -> list[float]:
-        weights, bias = self._head
-        logits = self.encoder.encode(texts) @ weights + bias
-        return [float(p) for p in 1 / (1 + np.exp(-np.clip(logits, -30, 30)))]
+        return [float(p) for p in head_probability(self.encoder.encode(texts), *self._head)]

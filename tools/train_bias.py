@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 from bias_data import samples  # noqa: E402
 from train_toxicity import IDENTITIES, NEUTRAL_TEMPLATES, datasets  # noqa: E402
 
-from policies.bias_model import SentenceEncoder, bundled_encoder_path, encoder_fingerprint  # noqa: E402
+from policies.bias_model import SentenceEncoder, bundled_encoder_path, encoder_fingerprint, head_probability  # noqa: E402
 
 
 def class_weights(y: np.ndarray) -> np.ndarray:
@@ -92,7 +92,7 @@ def finetune(encoder: SentenceEncoder, head: tuple[np.ndarray, float], rows: lis
 
 
 def prob(x: np.ndarray, head: tuple[np.ndarray, float]) -> np.ndarray:
-    return 1 / (1 + np.exp(-np.clip(x @ head[0] + head[1], -30, 30)))
+    return head_probability(x, *head)
 
 
 def main() -> None:
