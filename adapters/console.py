@@ -146,6 +146,8 @@ class ConsoleChat:
     def _adapters(self, runner: asyncio.Runner, arg: str) -> bool:
         current = runner.run(self.bot.options(self.conversation)).adapter
         self._say("adapters: " + ", ".join(f"{n} (in use)" if n == current else n for n in self.bot.adapters()), self.stderr)
+        for name, why in self.bot.unavailable_adapters().items():
+            self._say(f"  unavailable: {name} ({why})", self.stderr)
         return True
 
     def _adapter(self, runner: asyncio.Runner, arg: str) -> bool:

@@ -173,7 +173,8 @@ class TelegramAdapter:
         names = self.chatbot.adapters()
         if not command.args:
             current = (await self.chatbot.options(self.key(message))).adapter or "default"
-            await message.answer(f"adapters: {', '.join(names)}\nthis conversation: {current}")
+            unavailable = "".join(f"\nunavailable: {name} ({why})" for name, why in self.chatbot.unavailable_adapters().items())
+            await message.answer(f"adapters: {', '.join(names)}\nthis conversation: {current}{unavailable}")
             return
         try:
             await self.chatbot.set_adapter(self.key(message), command.args.strip())

@@ -60,7 +60,7 @@ async def measure(bot: ChatBot, turns: int, repeat: int) -> dict[str, float]:
 
 
 async def run(turn_counts: list[int], repeat: int, redis_url: str | None, tmp: Path) -> list[dict[str, object]]:
-    generator = TransformersGenerator.load(device="cpu")
+    generator = TransformersGenerator.load("tiny", device="cpu")
     stores: dict[str, Store] = {"memory": MemoryStore(), "sqlite": SQLiteStore(tmp / "bench.sqlite3")}
     if redis_url:
         from chatkit.redis_store import RedisStore

@@ -1,13 +1,14 @@
 """Generation speed: plain ``model.generate`` against ``ChatBot.reply`` and ``ChatBot.stream``.
 
-    python bench/generation.py [--turns 20] [--max-new-tokens 48] [--repeat 3] [--device auto]
+    python bench/generation.py [--model tiny] [--dtype auto] [--turns 20] [--max-new-tokens 48] [--repeat 3] [--device auto]
 
 For conversation turns 1..N of a held-out chitchat conversation, the same prompt (what the bot's
 context window builds) is answered three ways with the same greedy decoding: (a) the model's own
 ``generate``, (b) ``ChatBot.reply``, (c) ``ChatBot.stream``. Reports tokens/s and time to first
 token (medians over repeats) and the framework's overhead in tokens/s. Next to the measurement,
 the memory-bandwidth bound: each generated token reads every weight once, so tokens/s cannot
-exceed measured bandwidth / weight bytes. Prints a table and writes JSON.
+exceed measured bandwidth / weight bytes. Also the load time and the process's peak resident
+memory. Prints a table and writes JSON.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import asyncio
 import json
 import platform
+import resource
 import statistics
 import time
 from pathlib import Path
@@ -72,7 +74,9 @@ def hardware(device: str) -> str:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    generator = TransformersGenerator.load(device=args.device)
+    t0 = time.perf_counter()
+    generator = TransformersGenerator.load(args.model, device=args.device, dtype=args.dtype, shipped_adapters=False)
+    load_s = time.perf_counter() - t0
     device = str(generator.model.device)
     # a fixed length on both paths, so tokens/s measures decoding rather than how soon a reply ends
     decoding = PRESETS["greedy"].with_overrides(max_new_tokens=args.max_new_tokens, min_new_tokens=args.max_new_tokens)
@@ -124,7 +128,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     await generator.aclose()
     summary = {name: statistics.mean(r[f"{name}_tok_s"] for r in rows) for name in ("plain", "reply", "stream")}
     return {
-        "benchmark": "generation", "device": device, "hardware": hardware(device), "torch": torch.__version__,
+        "benchmark": "generation", "model": args.model, "dtype": str(model.dtype).removeprefix("torch."), "load_s": load_s,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "device": device, "hardware": hardware(device), "torch": torch.__version__,
         "max_new_tokens": args.max_new_tokens, "repeat": args.repeat, "rows": rows,
         "mean_tok_s": summary,
         "overhead_reply": 1 - summary["reply"] / summary["plain"], "overhead_stream": 1 - summary["stream"] / summary["plain"],
@@ -134,6 +140,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default="tiny", help="catalogue name, .gguf file or model directory")
+    ap.add_argument("--dtype", default="auto", choices=["auto", "bfloat16", "float32", "float16"])
     ap.add_argument("--turns", type=int, default=20)
     ap.add_argument("--max-new-tokens", type=int, default=48)
     ap.add_argument("--repeat", type=int, default=3)
@@ -141,8 +149,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="default: bench/results/generation-<device>.json")
     args = ap.parse_args()
     result = asyncio.run(run(args))
-    out = args.out or Path(f"bench/results/generation-{result['device'].split(':')[0]}.json")
-    print(f"\nhardware: {result['hardware']} ({result['device']}), torch {result['torch']}")
+    out = args.out or Path(f"bench/results/generation-{args.model}-{result['dtype']}-{result['device'].split(':')[0]}.json")
+    print(f"\n{args.model} in {result['dtype']}: loaded in {result['load_s']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB")
+    print(f"hardware: {result['hardware']} ({result['device']}), torch {result['torch']}")
     for name, tps in result["mean_tok_s"].items():
         print(f"{name:>7}: {tps:8.1f} tok/s (mean over turns)")
     print(f"overhead: reply {result['overhead_reply']:+.1%}, stream {result['overhead_stream']:+.1%} of plain generate's tokens/s")

@@ -1,6 +1,6 @@
-"""The bundled example adapter (bookshop persona) in numbers, with and without it.
+"""The shipped example adapter (bookshop persona) in numbers, with and without it, on either base model.
 
-    python bench/lora_persona.py [--dialogues 100] [--out bench/results/lora_persona.json]
+    python bench/lora_persona.py [--model smollm2-135m] [--dialogues 100] [--out bench/results/lora_persona-MODEL.json]
 
 - held-out loss of the assistant turns of persona dialogues the adapter never saw (the template
   generator with another seed, so new combinations of the same kinds of exchange);
@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from make_bookshop_data import dialogue  # the persona generator
 
 from chatkit import ChatBot, DecodingConfig, TransformersGenerator
+from chatkit.config import DEFAULT_SYSTEM_PROMPT
 from chatkit.lora import bundled_adapter, encode_chat
 
 PERSONA = re.compile(r"\b(books?|read(?:ing|er|ers)?|novels?|authors?|shop|store|shelf|shelves|stor(?:y|ies)|"
@@ -38,7 +39,7 @@ def heldout_loss(generator: TransformersGenerator, chats: list[list[dict[str, st
     total, count = 0.0, 0
     with generator._adapter(adapter):
         for chat in chats:
-            ids, labels = encode_chat(generator.tokenizer, chat, 256)
+            ids, labels = encode_chat(generator.tokenizer, chat, 256, DEFAULT_SYSTEM_PROMPT)  # as chat renders it
             logits = generator.model(torch.tensor([ids])).logits[0, :-1]
             target = torch.tensor(labels[1:])
             total += torch.nn.functional.cross_entropy(logits, target, ignore_index=-100, reduction="sum").item()
@@ -55,16 +56,17 @@ async def persona_rate(bot: ChatBot, prompts: list[str], adapter: str, decoding:
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
-    generator = TransformersGenerator.load(device="cpu", adapters={"bookshop": "bundled:bookshop"})
+    generator = TransformersGenerator.load(args.model, device="cpu")  # the shipped adapters that fit come along
+    shop = next(name for name in ("bookshop", "bookshop-tiny") if name in generator.adapters)
     rng = random.Random(args.seed)
     chats = [dialogue(rng) for _ in range(args.dialogues)]
     chitchat = [turns[0] for turns in heldout_conversations()][: args.dialogues]
     decoding = DecodingConfig(temperature=0.7, top_p=0.9, min_p=0.05, repetition_penalty=1.1, dry_multiplier=0.8,
                               block_bot_ngrams=4, seed=0)
     bot = ChatBot(generator)
-    result: dict[str, object] = {"dialogues": len(chats), "chitchat_prompts": len(chitchat),
-                                 "card": json.loads((bundled_adapter("bookshop") / "chatkit_adapter.json").read_text())}
-    for name, adapter in (("without", None), ("with", "bookshop")):
+    result: dict[str, object] = {"model": args.model, "adapter": shop, "dialogues": len(chats), "chitchat_prompts": len(chitchat),
+                                 "card": json.loads((bundled_adapter(shop) / "chatkit_adapter.json").read_text())}
+    for name, adapter in (("without", None), ("with", shop)):
         persona, samples = await persona_rate(bot, [c[0]["content"] for c in chats], adapter or "base", decoding)
         general, general_samples = await persona_rate(bot, chitchat, adapter or "base", decoding)
         result[name] = {"heldout_loss": heldout_loss(generator, chats, adapter), "persona_rate_on_persona_prompts": persona,
@@ -75,10 +77,12 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default="smollm2-135m", help="smollm2-135m (adapter bookshop) or tiny (bookshop-tiny)")
     ap.add_argument("--dialogues", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1, help="the adapter was trained on seed 0")
-    ap.add_argument("--out", type=Path, default=Path("bench/results/lora_persona.json"))
+    ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
+    args.out = args.out or Path(f"bench/results/lora_persona-{args.model}.json")
     result = asyncio.run(run(args))
     card = result["card"]
     print(f"{'':>8} | {'held-out loss':>13} | {'in persona (persona prompts)':>28} | {'in persona (chitchat prompts)':>29}")

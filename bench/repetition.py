@@ -84,7 +84,7 @@ def reference_perplexity(generator: TransformersGenerator, items: list[tuple[lis
 
 
 async def evaluate(args: argparse.Namespace) -> dict[str, object]:
-    generator = TransformersGenerator.load(device="cpu")
+    generator = TransformersGenerator.load("tiny", device="cpu")
     convs = heldout_conversations()
     items = contexts(convs, args.contexts, random.Random(0))
     long_convs = [c for c in convs if len(c) >= 16][: args.conversations]

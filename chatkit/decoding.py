@@ -14,7 +14,8 @@ class DecodingConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    max_new_tokens: int = Field(64, ge=1, le=4096, description="Most tokens one reply may have.")
+    max_new_tokens: int = Field(160, ge=1, le=4096,
+                                description="Most tokens one reply may have; a reply cut here ends at its last whole sentence.")
     min_new_tokens: int = Field(0, ge=0, le=4096, description="End of text is forbidden before this many tokens.")
     temperature: float = Field(0.7, ge=0.0, le=5.0, description="0 decodes greedily; higher is more random.")
     top_k: int = Field(0, ge=0, description="Sample from the k likeliest tokens; 0 turns it off.")

@@ -10,17 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from chatkit.decoding import DecodingConfig
 from chatkit.errors import GenerationError, ModelLoadError
+from chatkit.models import resolve_model
 from chatkit.types import Message, Role
 
 log = logging.getLogger(__name__)
@@ -81,10 +82,6 @@ class GenerationStream(AsyncIterator[str]):
         return self.result
 
 
-def bundled_model_path() -> Path:
-    return Path(str(resources.files("chatkit") / "assets" / "model"))
-
-
 def pick_device(device: str) -> str:
     import torch
 
@@ -95,6 +92,34 @@ def pick_device(device: str) -> str:
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return "mps"
     return "cpu"
+
+
+DTYPES = ("auto", "bfloat16", "float32", "float16")
+
+
+def pick_dtype(dtype: str, device: str) -> str:
+    """``auto``: bfloat16 on GPUs that have it and on CPUs with native bf16 instructions, float32 elsewhere.
+
+    Measured on an AMD EPYC with avx512_bf16 (SmolLM2-135M, one reply): bf16 decodes about 1.5x
+    faster than fp32 and halves the weights; on CPUs without bf16 instructions it is emulated and slower.
+    """
+    if dtype != "auto":
+        return dtype
+    import torch
+
+    if device.startswith("cuda"):
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    if device == "cpu":
+        return "bfloat16" if cpu_has_fast_bf16() else "float32"
+    return "float32"
+
+
+def cpu_has_fast_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:  # not Linux: no cheap way to tell, and fp32 is never wrong
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def load_chat_tokenizer(model_dir: Path) -> Any:
@@ -112,23 +137,16 @@ def load_chat_tokenizer(model_dir: Path) -> Any:
     return tokenizer
 
 
-def check_model_dir(path: Path) -> None:
-    if not path.exists():
-        raise ModelLoadError(f"model path {path} does not exist; pass a local model directory (--model PATH or model.path)")
-    if not path.is_dir():
-        raise ModelLoadError(f"model path {path} is a file; pass the directory that holds config.json and the weights")
-    if not (path / "config.json").is_file():
-        raise ModelLoadError(f"{path} is not a model directory (no config.json); point to a Hugging Face model folder")
-
-
 class TransformersGenerator:
     """A local ``transformers`` causal LM. Use ``TransformersGenerator.load(path)``."""
 
     def __init__(self, model: Any, tokenizer: Any, *, name: str, max_context_tokens: int,
-                 adapters: Sequence[str] = (), default_adapter: str | None = None, merged: bool = False) -> None:
+                 adapters: Sequence[str] = (), default_adapter: str | None = None, merged: bool = False,
+                 unavailable_adapters: Mapping[str, str] | None = None) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.name = name
+        self.unavailable_adapters = dict(unavailable_adapters or {})  # shipped adapters for another base: name -> why
         self.max_context_tokens = max_context_tokens
         self.adapters = tuple(adapters)  # names a request may choose; "base" means none
         self.default_adapter = default_adapter
@@ -140,18 +158,26 @@ class TransformersGenerator:
         self.eos_token_ids = sorted({*eos, *([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])})
         pad = tokenizer.pad_token_id
         self.pad_token_id = pad if pad is not None else (self.eos_token_ids[0] if self.eos_token_ids else 0)
+        # every string the tokenizer would turn into one added token (chat-template markers among them)
+        self._control_strings = tuple(t.content for t in getattr(tokenizer, "added_tokens_decoder", {}).values() if t.content)
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, device: str = "auto", threads: int = 0, max_context_tokens: int = 0,
-             adapters: Mapping[str, str | Path] | None = None, default_adapter: str | None = None,
-             merge: bool = False) -> TransformersGenerator:
-        """Load a model directory (default: the bundled model) without touching any model hub.
+    def load(cls, path: str | Path | None = None, *, device: str = "auto", dtype: str = "auto", threads: int = 0,
+             max_context_tokens: int = 0, adapters: Mapping[str, str | Path] | None = None,
+             default_adapter: str | None = None, merge: bool = False, shipped_adapters: bool = True,
+             announce: Callable[[str], None] | None = None) -> TransformersGenerator:
+        """Load a model without touching any model hub: a catalogue name (default ``smollm2-135m``,
+        pulled once if missing), a ``.gguf`` file or a Hugging Face directory.
 
         ``adapters`` maps names to LoRA adapter directories (``bundled:NAME`` for shipped ones); all are
-        attached once, and each request picks one. ``merge`` folds a single adapter into the weights.
+        attached once, and each request picks one. Shipped adapters trained for this base are attached
+        too (``shipped_adapters``). ``merge`` folds a single configured adapter into the weights.
+        ``max_context_tokens`` caps the model's own window (0: no cap).
         """
-        model_dir = Path(path).expanduser() if path else bundled_model_path()
-        check_model_dir(model_dir)
+        if dtype not in DTYPES:
+            raise ModelLoadError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
+        resolved = resolve_model(path, announce=announce)
+        model_dir = resolved.path
         import torch
         from transformers import AutoModelForCausalLM
         from transformers.utils import logging as hf_logging
@@ -160,13 +186,15 @@ class TransformersGenerator:
         if threads:
             torch.set_num_threads(threads)
         tokenizer = load_chat_tokenizer(model_dir)
+        dev = pick_device(device)
+        dt = pick_dtype(dtype, dev)
         try:
-            model = AutoModelForCausalLM.from_pretrained(model_dir, local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(model_dir, local_files_only=True, dtype=getattr(torch, dt))
         except (OSError, ValueError, KeyError, RuntimeError) as e:
             raise ModelLoadError(f"cannot load a causal language model from {model_dir}: {_first_line(e)}") from None
-        dev = pick_device(device)
-        limit = max_context_tokens or int(getattr(model.config, "max_position_embeddings", 0) or 2048)
-        from chatkit.lora import AdapterError, attach, resolve_path
+        own = int(getattr(model.config, "max_position_embeddings", 0) or 2048)
+        limit = min(max_context_tokens, own) if max_context_tokens else own
+        from chatkit.lora import AdapterError, attach, resolve_path, shipped_for
 
         paths = {name: resolve_path(str(p)) for name, p in (adapters or {}).items()}
         if default_adapter is not None and default_adapter not in paths:
@@ -174,21 +202,44 @@ class TransformersGenerator:
             raise AdapterError(f"the default adapter {default_adapter!r} is not among the configured ones ({configured})")
         if merge and len(paths) != 1:
             raise AdapterError(f"merge needs exactly one adapter, not {len(paths)}")
+        shipped, unavailable = shipped_for(model_dir, resolved.name) if shipped_adapters and not merge else ({}, {})
+        paths = {**{k: v for k, v in shipped.items() if k not in paths}, **paths}
+        unavailable = {k: v for k, v in unavailable.items() if k not in paths}
         model = attach(model, paths, model_dir)
         if merge:
             model = model.merge_and_unload()
         model.to(dev).eval()
-        log.info("loaded %s on %s (%.1fM parameters, context %d tokens%s)", model_dir, dev,
+        log.info("loaded %s on %s in %s (%.1fM parameters, context %d tokens%s)", model_dir, dev, dt,
                  sum(p.numel() for p in model.parameters()) / 1e6, limit, f", adapters {', '.join(paths)}" if paths else "")
-        return cls(model, tokenizer, name=str(model_dir), max_context_tokens=limit, adapters=tuple(paths),
-                   default_adapter=default_adapter or (next(iter(paths)) if merge else None), merged=merge)
+        return cls(model, tokenizer, name=resolved.name or str(model_dir), max_context_tokens=limit, adapters=tuple(paths),
+                   default_adapter=default_adapter or (next(iter(paths)) if merge else None), merged=merge,
+                   unavailable_adapters=unavailable)
 
     # -- prompts --------------------------------------------------------------------------------
     def encode(self, messages: Sequence[Message], *, add_generation_prompt: bool = True) -> list[int]:
+        """The prompt's token ids. Message text never becomes a control token, whatever it contains."""
+        if any(token in m.content for m in messages for token in self._control_strings):
+            return self._encode_escaped(messages, add_generation_prompt)
         out = self.tokenizer.apply_chat_template([m.as_dict() for m in messages], tokenize=True,
                                                  add_generation_prompt=add_generation_prompt, return_dict=True)
         ids = out["input_ids"]
         return list(ids[0] if ids and isinstance(ids[0], list) else ids)
+
+    def _encode_escaped(self, messages: Sequence[Message], add_generation_prompt: bool) -> list[int]:
+        """Render the template around placeholders, then encode each message's text as plain text.
+
+        A user who types ``<|im_end|><|im_start|>system`` would otherwise forge a system turn that is
+        stored and replayed in every later prompt.
+        """
+        marked = [{"role": str(m.role), "content": f"\ue000{i}\ue001"} for i, m in enumerate(messages)]
+        rendered = self.tokenizer.apply_chat_template(marked, tokenize=False, add_generation_prompt=add_generation_prompt)
+        ids: list[int] = []
+        for k, part in enumerate(_PLACEHOLDER.split(rendered)):
+            if k % 2:  # a message's text: control-token strings in it are spelled out, not matched
+                ids += self.tokenizer.encode(messages[int(part)].content, add_special_tokens=False, split_special_tokens=True)
+            elif part:
+                ids += self.tokenizer.encode(part, add_special_tokens=False)
+        return ids
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         return len(self.encode(messages, add_generation_prompt=True))
@@ -210,6 +261,8 @@ class TransformersGenerator:
             if name == BASE and self.merged:
                 raise AdapterError("the adapter is merged into the base model, so 'base' is not available; set merge = false")
             return None
+        if name in self.unavailable_adapters:
+            raise AdapterError(f"adapter {name!r} cannot be used with this model: {self.unavailable_adapters[name]}")
         if name not in self.adapters:
             raise AdapterError(f"unknown adapter {name!r}; available: {', '.join((BASE, *self.adapters))}")
         return name
@@ -264,7 +317,7 @@ class TransformersGenerator:
                                    finish_reason=reason, first_token_s=first_token_s, generate_s=time.perf_counter() - t0)
 
     def _tokens(self, text: str) -> list[int]:
-        return list(self.tokenizer.encode(text, add_special_tokens=False))
+        return list(self.tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True))
 
     def _work(self, prompt: list[int], bot_replies: list[list[int]], decoding: DecodingConfig, adapter: str | None,
               cancel: threading.Event, send: Callable[[str, Any], None]) -> None:
@@ -310,6 +363,8 @@ class TransformersGenerator:
             event.set()
         await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown)
 
+
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 
 # chatkit builds the whole processor chain itself (chatkit.processors), in its own order; these
 # keep the model's generation_config from adding sampling warpers of its own on top.
@@ -362,5 +417,6 @@ def _holdback(text: str, stops: Sequence[str]) -> int:
 
 
 def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else type(e).__name__
+    """The exception's message on one line (libraries wrap long sentences over several), at most 400 characters."""
+    text = " ".join(str(e).split())
+    return (text[:397] + "...") if len(text) > 400 else text or type(e).__name__

@@ -17,6 +17,7 @@ import random
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -52,6 +53,32 @@ def bundled_adapter(name: str) -> Path:
 def resolve_path(path: str) -> Path:
     """A directory, or ``bundled:NAME`` for an adapter shipped with chatkit."""
     return bundled_adapter(path.removeprefix("bundled:")) if path.startswith("bundled:") else Path(path).expanduser()
+
+
+def shipped_adapters() -> dict[str, Path]:
+    """Every adapter shipped inside chatkit, by name."""
+    root = bundled_adapter("")
+    return {p.name: p for p in sorted(root.iterdir()) if (p / "adapter_config.json").is_file()} if root.is_dir() else {}
+
+
+def shipped_for(base_dir: Path, base_name: str | None) -> tuple[dict[str, Path], dict[str, str]]:
+    """The shipped adapters that fit this base model, and those that do not with the reason why."""
+    fits: dict[str, Path] = {}
+    other: dict[str, str] = {}
+    base_id = None
+    for name, path in shipped_adapters().items():
+        card = read_card(path)
+        wanted = card.get("base_name")
+        if wanted and base_name:
+            ok = wanted == base_name
+        else:
+            base_id = base_id or fingerprint(base_dir)
+            ok = card.get("base_fingerprint") == base_id
+        if ok:
+            fits[name] = path
+        else:
+            other[name] = f"trained for {wanted or card.get('base_model', 'another model')}, not {base_name or base_dir}"
+    return fits, other
 
 
 def fingerprint(model_dir: Path) -> str:
@@ -102,10 +129,12 @@ def attach(model: Any, adapters: Mapping[str, Path], base_dir: Path) -> Any:
         card = read_card(path)
         trained_on = card.get("base_model", json.loads((path / "adapter_config.json").read_text()).get("base_model_name_or_path"))
         try:
-            if peft_model is None:
-                peft_model = PeftModel.from_pretrained(model, str(path), adapter_name=name, is_trainable=False)
-            else:
-                peft_model.load_adapter(str(path), adapter_name=name, is_trainable=False)
+            with warnings.catch_warnings():  # peft calls a method transformers 5 deprecates: not the user's to fix
+                warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning)
+                if peft_model is None:
+                    peft_model = PeftModel.from_pretrained(model, str(path), adapter_name=name, is_trainable=False)
+                else:
+                    peft_model.load_adapter(str(path), adapter_name=name, is_trainable=False)
         except (RuntimeError, ValueError, KeyError, OSError) as e:
             raise AdapterError(f"adapter {name!r} was trained for base model {trained_on or 'unknown'}, which does not fit "
                                f"the loaded base model {base_dir}: {str(e).strip().splitlines()[0][:300]}") from None
@@ -182,8 +211,15 @@ def read_chats(path: Path, on_bad_line: Literal["skip", "stop"] = "stop") -> tup
     return chats, skipped
 
 
-def encode_chat(tokenizer: Any, chat: list[dict[str, str]], max_tokens: int) -> tuple[list[int], list[int]]:
-    """Token ids and labels (-100 except on assistant turns), by rendering the chat template one message at a time."""
+def encode_chat(tokenizer: Any, chat: list[dict[str, str]], max_tokens: int,
+                system_prompt: str | None = None) -> tuple[list[int], list[int]]:
+    """Token ids and labels (-100 except on assistant turns), by rendering the chat template one message at a time.
+
+    A chat without a system message gets ``system_prompt``, the one chat will send: otherwise a
+    template that injects its own default (SmolLM2's does) trains the adapter on another prompt.
+    """
+    if system_prompt and chat[0]["role"] != "system":
+        chat = [{"role": "system", "content": system_prompt}, *chat]
     ids: list[int] = []
     labels: list[int] = []
     for i, message in enumerate(chat):
@@ -196,14 +232,21 @@ def encode_chat(tokenizer: Any, chat: list[dict[str, str]], max_tokens: int) -> 
 
 def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = None,
                settings: LoraSettings | None = None, on_bad_line: Literal["skip", "stop"] = "stop",
-               progress: Callable[[str], None] | None = None) -> TrainResult:
-    """Train a LoRA adapter on chats in ``data`` and save it to ``out`` (written whole, or not at all)."""
+               progress: Callable[[str], None] | None = None, system_prompt: str | None = None,
+               dtype: str = "auto") -> TrainResult:
+    """Train a LoRA adapter on chats in ``data`` and save it to ``out`` (written whole, or not at all).
+
+    ``base`` is anything ``model.path`` takes (default: the default model). Chats without a system
+    message are rendered with ``system_prompt`` (default: chat's own default), as chat will send them.
+    """
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
     from transformers.utils import logging as hf_logging
 
-    from chatkit.generator import bundled_model_path, check_model_dir, load_chat_tokenizer, pick_device
+    from chatkit.config import DEFAULT_SYSTEM_PROMPT
+    from chatkit.generator import load_chat_tokenizer, pick_device, pick_dtype
+    from chatkit.models import resolve_model
 
     hf_logging.disable_progress_bar()
 
@@ -212,19 +255,21 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
     if out.exists() and any(out.iterdir()):
         raise TrainingError(f"{out} exists and is not empty; choose another --out")
     chats, skipped = read_chats(data, on_bad_line)
-    base_dir = Path(base) if base else bundled_model_path()
-    check_model_dir(base_dir)
+    resolved = resolve_model(base)
+    base_dir = resolved.path
+    system = DEFAULT_SYSTEM_PROMPT if system_prompt is None else system_prompt
     tokenizer = load_chat_tokenizer(base_dir)
     rng = random.Random(s.seed)
     rng.shuffle(chats)
     n_held = max(1, int(len(chats) * s.heldout)) if len(chats) > 1 else 0
     held, train = chats[:n_held], chats[n_held:]
-    encode = [encode_chat(tokenizer, c, s.max_tokens) for c in train]
-    held_encoded = [encode_chat(tokenizer, c, s.max_tokens) for c in held] or encode[:1]
+    encode = [encode_chat(tokenizer, c, s.max_tokens, system) for c in train]
+    held_encoded = [encode_chat(tokenizer, c, s.max_tokens, system) for c in held] or encode[:1]
 
     torch.manual_seed(s.seed)
     device = pick_device("auto")
-    model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True).to(device)
+    dt = pick_dtype(dtype, device)
+    model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True, dtype=getattr(torch, dt)).to(device)
     config = LoraConfig(task_type="CAUSAL_LM", r=s.rank, lora_alpha=s.alpha, lora_dropout=s.dropout,
                         target_modules=list(s.target_modules) if not isinstance(s.target_modules, str) else s.target_modules)
     model = get_peft_model(model, config)
@@ -273,8 +318,9 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
     tmp = Path(tempfile.mkdtemp(prefix=".chatkit-lora-", dir=out.parent if out.parent.exists() else None))
     try:
         model.save_pretrained(tmp)
-        label = "bundled (chatkit/assets/model)" if base_dir == bundled_model_path() else str(base_dir)
-        card = {"base_model": label, "base_fingerprint": fingerprint(base_dir),
+        label = resolved.name or str(base_dir)
+        card = {"base_model": label, "base_name": resolved.name, "base_fingerprint": fingerprint(base_dir),
+                "system_prompt": system, "dtype": dt,
                 "data": str(data), "data_sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
                 "conversations": len(chats), "train_conversations": len(train), "heldout_conversations": len(held),
                 "skipped_lines": skipped, "settings": {k: v if not isinstance(v, tuple) else list(v) for k, v in asdict(s).items()},

@@ -8,6 +8,7 @@ from chatkit.errors import InvalidMessageError
 
 # C0/C1 controls except tab and newline; they carry no meaning in chat and confuse terminals and tokenizers.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_message(text: object, max_chars: int) -> str:
@@ -20,8 +21,8 @@ def clean_message(text: object, max_chars: int) -> str:
         text = bytes(text).decode("utf-8", errors="replace")
     if not isinstance(text, str):
         raise InvalidMessageError(f"a message must be text, not {type(text).__name__}")
-    # Lone surrogates (from badly decoded input) cannot be encoded as UTF-8; replace them.
-    text = text.encode("utf-8", errors="replace").decode("utf-8")
+    # Lone surrogates (from badly decoded input) cannot be encoded as UTF-8: U+FFFD, like invalid bytes.
+    text = _SURROGATE.sub("\ufffd", text)
     text = _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise InvalidMessageError("the message is empty; type some text")
@@ -31,3 +32,19 @@ def clean_message(text: object, max_chars: int) -> str:
             "(chat.max_message_chars); send a shorter one"
         )
     return text
+
+
+ELLIPSIS = "…"
+# the end of a sentence: terminal punctuation, closing quotes or brackets, then whitespace or the end
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]*]*(?=\s|$)")
+
+
+def complete_sentences(text: str) -> str:
+    """``text`` up to the end of its last complete sentence ("" if it has none)."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return text[: ends[-1]].rstrip() if ends else ""
+
+
+def end_cleanly(text: str) -> str:
+    """A reply that hit its token limit, cut back to its last complete sentence, or marked with an ellipsis."""
+    return complete_sentences(text) or (text.rstrip(" \t\n,;:-–—") + ELLIPSIS if text.strip() else "")

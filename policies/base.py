@@ -8,8 +8,14 @@ fail-open, and the failure is logged either way.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+import math
+import queue
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Protocol, runtime_checkable
@@ -39,15 +45,28 @@ class Verdict:
     score: float  # 0 = no risk, 1 = certain
     reason: str = ""
     redacted: str | None = None  # the text with spans masked, for REDACT
+    # where the verdict came from, filled in by ChatBot: the stage, which generation attempt (0: the first) and which
+    # sentence of the reply (output only), and for an output that was regenerated or blocked the text itself, kept
+    # for a reviewer's audit and never shown to the user
+    stage: str = ""
+    attempt: int = 0
+    part: int | None = None
+    checked_text: str | None = None
 
     def as_dict(self) -> dict[str, object]:
+        extra = {"stage": self.stage, "attempt": self.attempt} if self.stage else {}
         return {"policy": self.policy, "action": self.action.name.lower(), "score": round(self.score, 4),
-                "reason": self.reason, **({"redacted": self.redacted} if self.redacted is not None else {})}
+                "reason": self.reason, **({"redacted": self.redacted} if self.redacted is not None else {}), **extra,
+                **({"part": self.part} if self.part is not None else {}),
+                **({"checked_text": self.checked_text} if self.checked_text is not None else {})}
 
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> Verdict:
+        part = d.get("part")
         return cls(policy=str(d["policy"]), action=Action[str(d["action"]).upper()], score=float(d["score"]),  # type: ignore[arg-type]
-                   reason=str(d.get("reason", "")), redacted=d.get("redacted"))  # type: ignore[arg-type]
+                   reason=str(d.get("reason", "")), redacted=d.get("redacted"),  # type: ignore[arg-type]
+                   stage=str(d.get("stage", "")), attempt=int(d.get("attempt", 0)),  # type: ignore[call-overload]
+                   part=None if part is None else int(part), checked_text=d.get("checked_text"))  # type: ignore[call-overload,arg-type]
 
 
 class PolicyLoadError(RuntimeError):
@@ -67,6 +86,13 @@ class Policy(Protocol):
 
     def check(self, text: str, ctx: PolicyContext) -> Verdict:
         ...
+
+
+def unit(field: str, value: object) -> float:
+    """A policy option that must be a number from 0 to 1; a ValueError naming the option otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{field} must be a number from 0 to 1, not {value!r}")
+    return float(value)
 
 
 def decide(name: str, score: float, threshold: float, action: Action, reason: str = "", redacted: str | None = None) -> Verdict:
@@ -89,12 +115,28 @@ class Decision:
         return self.action == Action.BLOCK
 
 
+DEFAULT_TIMEOUT_S = 5.0
+
+
+class PolicyTimeout(Exception):
+    """A policy did not answer within its time limit."""
+
+
 @dataclass
 class PolicySet:
+    """The policies of each stage, run in order, each in chatkit's own policy threads with a time limit.
+
+    A policy that raises, hangs past its ``timeout_s`` or returns anything but a valid Verdict has
+    failed: BLOCK unless it is fail-open, one log line naming it either way.
+    """
+
     input: Sequence[Policy] = ()
     output: Sequence[Policy] = ()
-    fail_open: frozenset[str] = field(default_factory=frozenset)  # names of policies that allow on a crash
+    fail_open: frozenset[str] = field(default_factory=frozenset)  # names of policies that allow on a failure
     fail_fast: bool = False  # stop at the first BLOCK
+    timeouts: Mapping[str, float] = field(default_factory=dict)  # per policy name; others get DEFAULT_TIMEOUT_S
+    max_workers: int = 4
+    _workers: _PolicyThreads | None = field(default=None, init=False, repr=False)
 
     def policies(self, stage: Stage) -> Sequence[Policy]:
         return self.input if stage == Stage.INPUT else self.output
@@ -114,25 +156,111 @@ class PolicySet:
                 log.warning("policy %s cannot load its model (fail-open, so chatkit goes on): %s", policy.name, e)
 
     def check(self, text: str, ctx: PolicyContext) -> Decision:
-        verdicts: list[Verdict] = []
-        current = text
+        """Run the stage's policies, blocking the calling thread (for scripts and ``chatkit moderate``)."""
+        run = _Run(text)
         for policy in self.policies(ctx.stage):
-            verdict = self._run(policy, current, ctx)
-            verdicts.append(verdict)
-            if verdict.action == Action.REDACT and verdict.redacted is not None:
-                current = verdict.redacted
-            if self.fail_fast and verdict.action == Action.BLOCK:
+            try:
+                outcome = self._submit(policy, run.text, ctx).result(timeout=self._timeout(policy))
+            except FutureTimeout:
+                outcome = PolicyTimeout(f"no verdict within {self._timeout(policy):g} s")
+            if run.add(policy, self._verdict(policy, outcome, ctx), self.fail_fast):
                 break
-        action = max((v.action for v in verdicts), default=Action.ALLOW)
-        refusal = next((getattr(p, "refusal", None) for p, v in zip(self.policies(ctx.stage), verdicts, strict=False)
-                        if v.action == Action.BLOCK and getattr(p, "refusal", None)), None)
-        return Decision(action=action, verdicts=tuple(verdicts), text=current, refusal=refusal)
+        return run.decision(self.policies(ctx.stage))
 
-    def _run(self, policy: Policy, text: str, ctx: PolicyContext) -> Verdict:
-        try:
-            return policy.check(text, ctx)
-        except Exception as e:
-            failed_open = policy.name in self.fail_open
-            log.exception("policy %s failed; %s", policy.name, "allowing (fail-open)" if failed_open else "blocking (fail-closed)")
-            action = Action.ALLOW if failed_open else Action.BLOCK
-            return Verdict(policy.name, action, 0.0 if failed_open else 1.0, f"policy error: {type(e).__name__}: {e}")
+    async def acheck(self, text: str, ctx: PolicyContext) -> Decision:
+        """``check`` for async code: the event loop waits, no thread of the default executor does."""
+        run = _Run(text)
+        for policy in self.policies(ctx.stage):
+            try:
+                outcome = await asyncio.wait_for(asyncio.wrap_future(self._submit(policy, run.text, ctx)), self._timeout(policy))
+            except TimeoutError:
+                outcome = PolicyTimeout(f"no verdict within {self._timeout(policy):g} s")
+            if run.add(policy, self._verdict(policy, outcome, ctx), self.fail_fast):
+                break
+        return run.decision(self.policies(ctx.stage))
+
+    def _timeout(self, policy: Policy) -> float:
+        return self.timeouts.get(policy.name, DEFAULT_TIMEOUT_S)
+
+    def _submit(self, policy: Policy, text: str, ctx: PolicyContext) -> Future[object]:
+        if self._workers is None:
+            self._workers = _PolicyThreads(self.max_workers)
+        return self._workers.submit(policy, text, ctx)
+
+    def _verdict(self, policy: Policy, outcome: object, ctx: PolicyContext) -> Verdict:
+        problem = _problem(outcome)
+        if problem is None:
+            return outcome  # type: ignore[return-value]
+        failed_open = policy.name in self.fail_open
+        what = "allowing (fail-open)" if failed_open else "blocking (fail-closed)"
+        log.error("policy %s failed on %s %s: %s; %s", policy.name, ctx.stage, ctx.conversation_id or "text", problem, what,
+                    exc_info=outcome if isinstance(outcome, Exception) and log.isEnabledFor(logging.DEBUG) else None)
+        return Verdict(policy.name, Action.ALLOW if failed_open else Action.BLOCK, 0.0 if failed_open else 1.0,
+                       f"policy error: {problem}")
+
+
+class _PolicyThreads:
+    """Daemon threads that run policy checks.
+
+    Policies get threads of their own, so a hung one never holds the event loop's default executor;
+    daemon threads, so one that never returns cannot keep the process from exiting either.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._queue: queue.SimpleQueue[tuple[Future[object], Policy, str, PolicyContext]] = queue.SimpleQueue()
+        for i in range(workers):
+            threading.Thread(target=self._work, name=f"chatkit-policy-{i}", daemon=True).start()
+
+    def submit(self, policy: Policy, text: str, ctx: PolicyContext) -> Future[object]:
+        future: Future[object] = Future()
+        self._queue.put((future, policy, text, ctx))
+        return future
+
+    def _work(self) -> None:
+        while True:
+            future, policy, text, ctx = self._queue.get()
+            if not future.set_running_or_notify_cancel():
+                continue  # its caller gave up waiting before it started
+            try:
+                future.set_result(policy.check(text, ctx))
+            except Exception as e:  # judged by the PolicySet as a failure of this policy
+                future.set_result(e)
+
+
+def _problem(outcome: object) -> str | None:
+    """Why a policy's answer cannot be used, or None if it is a valid Verdict."""
+    if isinstance(outcome, Exception):
+        return f"{type(outcome).__name__}: {outcome}"
+    if not isinstance(outcome, Verdict):
+        return f"returned {type(outcome).__name__} ({str(outcome)[:60]!r}), not a Verdict"
+    if not isinstance(outcome.action, Action):
+        return f"returned a Verdict whose action {outcome.action!r} is not an Action"
+    score = outcome.score
+    if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score) or not 0.0 <= score <= 1.0:
+        return f"returned a Verdict whose score {score!r} is not a number from 0 to 1"
+    if outcome.redacted is not None and not isinstance(outcome.redacted, str):
+        return f"returned a Verdict whose redacted text is a {type(outcome.redacted).__name__}, not a str"
+    if not isinstance(outcome.reason, str) or not isinstance(outcome.policy, str):
+        return "returned a Verdict whose policy or reason is not a str"
+    return None
+
+
+class _Run:
+    """The verdicts so far of one PolicySet pass over a text, and the text after redactions."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.verdicts: list[Verdict] = []
+
+    def add(self, policy: Policy, verdict: Verdict, fail_fast: bool) -> bool:
+        """Record a verdict; True if the pass should stop here."""
+        self.verdicts.append(verdict)
+        if verdict.action == Action.REDACT and verdict.redacted is not None:
+            self.text = verdict.redacted
+        return fail_fast and verdict.action == Action.BLOCK
+
+    def decision(self, policies: Sequence[Policy]) -> Decision:
+        action = max((v.action for v in self.verdicts), default=Action.ALLOW)
+        refusal = next((getattr(p, "refusal", None) for p, v in zip(policies, self.verdicts, strict=False)
+                        if v.action == Action.BLOCK and getattr(p, "refusal", None)), None)
+        return Decision(action=action, verdicts=tuple(self.verdicts), text=self.text, refusal=refusal)

@@ -16,7 +16,7 @@ import re
 import threading
 from pathlib import Path
 
-from policies.base import Action, PolicyContext, Verdict, decide
+from policies.base import Action, PolicyContext, Verdict, decide, unit
 from policies.bias_model import BiasModel, BiasModelError
 from policies.normalize import normalize
 from policies.toxicity import Scorer
@@ -91,8 +91,11 @@ class BiasPolicy:
                  model: BiasModel | None = None, generalization_score: float = 0.75, dehumanizing_score: float = 0.95) -> None:
         if engine not in ("auto", "model", "lexical"):
             raise ValueError(f"engine must be auto, model or lexical, not {engine!r}")
-        if not 0 < unnamed_threshold <= 1:
-            raise ValueError(f"unnamed_threshold must be in (0, 1], not {unnamed_threshold}")
+        if unit("unnamed_threshold", unnamed_threshold) == 0:
+            raise ValueError(f"unnamed_threshold must be above 0, not {unnamed_threshold}")
+        for field, value in (("threshold", threshold), ("generalization_score", generalization_score),
+                             ("dehumanizing_score", dehumanizing_score)):
+            unit(field, value)
         self.name, self.threshold, self.action, self.engine = name, threshold, action, engine
         self.unnamed_threshold = unnamed_threshold
         self.generalization_score, self.dehumanizing_score = generalization_score, dehumanizing_score

@@ -6,12 +6,13 @@ them, and refusing "ok 👍" for being Slovak helps nobody.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Sequence
 from typing import Any
 
-from policies.base import Action, PolicyContext, Verdict
+from policies.base import Action, PolicyContext, Verdict, unit
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # The commonest function words of a few languages: short messages are made of them, and they
@@ -37,11 +38,24 @@ REFUSALS = {"en": "Sorry, I can only chat in English.", "de": "Entschuldigung, i
             "fr": "Désolé, je ne peux discuter qu'en français.", "es": "Lo siento, solo puedo conversar en español."}
 
 
+def known_languages() -> list[str]:
+    """The codes langdetect has profiles for."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    return sorted(os.listdir(PROFILES_DIRECTORY))
+
+
 class LanguagePolicy:
     def __init__(self, name: str = "language", *, allowed: Sequence[str] = ("en",), threshold: float = 0.9,
                  min_words: int = 4, action: Action = Action.BLOCK, refusal: str | None = None, seed: int = 0) -> None:
-        if not allowed:
-            raise ValueError("allowed needs at least one language code, e.g. ['en']")
+        if not allowed or isinstance(allowed, str):
+            raise ValueError("allowed needs a list of language codes, e.g. ['en']")
+        unknown = sorted(set(allowed) - set(known_languages()))
+        if unknown:
+            raise ValueError(f"allowed: unknown language codes {unknown}; known: {', '.join(known_languages())}")
+        unit("threshold", threshold)
+        if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 1:
+            raise ValueError(f"min_words must be a whole number of at least 1, not {min_words!r}")
         self.name, self.allowed, self.threshold, self.min_words, self.action, self.seed = \
             name, tuple(allowed), threshold, min_words, action, seed
         self.refusal = refusal or REFUSALS.get(self.allowed[0])

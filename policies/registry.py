@@ -75,6 +75,7 @@ def build_policy_set(rules: Mapping[str, Any], *, fail_fast: bool = False) -> Po
     """A PolicySet from config rules (``PolicyRule`` objects, see chatkit.config), in their order."""
     stages: dict[Stage, list[Policy]] = {Stage.INPUT: [], Stage.OUTPUT: []}
     fail_open = set()
+    timeouts: dict[str, float] = {}
     for name, rule in rules.items():
         if not rule.enabled:
             continue
@@ -88,4 +89,6 @@ def build_policy_set(rules: Mapping[str, Any], *, fail_fast: bool = False) -> Po
             stages[Stage(stage)].append(policy)
         if rule.fail_open:
             fail_open.add(policy.name)
-    return PolicySet(input=stages[Stage.INPUT], output=stages[Stage.OUTPUT], fail_open=frozenset(fail_open), fail_fast=fail_fast)
+        timeouts[policy.name] = rule.timeout_s
+    return PolicySet(input=stages[Stage.INPUT], output=stages[Stage.OUTPUT], fail_open=frozenset(fail_open), fail_fast=fail_fast,
+                     timeouts=timeouts)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from policies.base import Action, PolicyContext, Verdict
+from policies.base import Action, PolicyContext, Verdict, unit
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,10 @@ class ToxicityPolicy:
                  device: str = "cpu", scorer: Scorer | None = None) -> None:
         if engine not in ("auto", "offline", "detoxify"):
             raise ValueError(f"engine must be auto, offline or detoxify, not {engine!r}")
+        if threshold is not None:
+            unit("threshold", threshold)
+        for label, value in (thresholds or {}).items():
+            unit(f"thresholds.{label}", value)  # 2.0 would silently turn the label off
         self.name, self.action = name, action
         self.threshold, self.thresholds, self.labels = threshold, dict(thresholds or {}), labels
         self._engine_args: dict[str, Any] = {"engine": engine, "model_type": model_type, "checkpoint": checkpoint,

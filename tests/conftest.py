@@ -12,18 +12,19 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ["CHATKIT_OFFLINE"] = "1"  # the suite runs on the bundled tiny model; a test that would download fails instead
 
 from stores import make_store
 
 from chatkit import ChatBot, MemoryStore, Settings, Store, TransformersGenerator
-from chatkit.generator import bundled_model_path
+from chatkit.models import bundled_model_path
 from chatkit.testing import RedisUnavailable, local_redis_server
 
 
 @pytest.fixture(scope="session")
 def generator() -> TransformersGenerator:
     """The bundled model, loaded once for the whole run (it is small and loads in about a second)."""
-    return TransformersGenerator.load(device="cpu")
+    return TransformersGenerator.load("tiny", device="cpu", dtype="float32")  # float32: exact comparisons stay exact
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ def _cli(data_home: Path, *args: str, stdin: bytes = b"") -> subprocess.Complete
 
 @pytest.mark.slow
 def test_piped_chat_on_the_bundled_model_end_to_end(data_home: Path) -> None:
-    done = _cli(data_home, "chat", stdin=b"hi\nhow are you?\n")
+    done = _cli(data_home, "chat", "--model", "tiny", stdin=b"hi\nhow are you?\n")
     assert done.returncode == 0, done.stderr.decode()
     lines = done.stdout.decode().splitlines()
     assert len(lines) == 2 and all(line.strip() for line in lines), lines
@@ -90,7 +90,7 @@ def test_piped_chat_on_the_bundled_model_end_to_end(data_home: Path) -> None:
 
 @pytest.mark.slow
 def test_binary_junk_on_stdin_does_not_crash(data_home: Path) -> None:
-    done = _cli(data_home, "chat", "--max-new-tokens", "8", stdin=b"\xff\xfe\x00\x01garbage\x80\nhi\n")
+    done = _cli(data_home, "chat", "--model", "tiny", "--max-new-tokens", "8", stdin=b"\xff\xfe\x00\x01garbage\x80\nhi\n")
     assert done.returncode == 0, done.stderr.decode()
     assert len(done.stdout.decode().splitlines()) == 2
 
@@ -98,7 +98,8 @@ def test_binary_junk_on_stdin_does_not_crash(data_home: Path) -> None:
 @pytest.mark.slow
 def test_a_named_conversation_survives_a_restart_of_the_chat(data_home: Path) -> None:
     for line in (b"my name is ada\n", b"what is my name?\n"):
-        assert _cli(data_home, "chat", "--conversation", "trip", "--max-new-tokens", "8", stdin=line).returncode == 0
+        done = _cli(data_home, "chat", "--model", "tiny", "--conversation", "trip", "--max-new-tokens", "8", stdin=line)
+        assert done.returncode == 0
     assert (data_home / "chatkit" / "conversations.sqlite3").is_file()
     shown = _cli(data_home, "conversations", "show", "trip", "--json")
     assert shown.returncode == 0, shown.stderr.decode()

@@ -213,7 +213,8 @@ async def test_a_webhook_round_trip_and_a_wrong_secret_is_rejected(api: FakeBotA
 @pytest.mark.slow
 async def test_the_cli_bot_finishes_its_reply_on_sigterm_and_never_logs_the_token(api: FakeBotAPI, tmp_path: Path) -> None:
     config = tmp_path / "chatkit.toml"
-    config.write_text(f'[store]\npath = "{tmp_path / "c.sqlite3"}"\n[decoding]\nmax_new_tokens = 120\nmin_new_tokens = 120\n')
+    config.write_text(f'[model]\npath = "tiny"\n[store]\npath = "{tmp_path / "c.sqlite3"}"\n'
+                      '[decoding]\nmax_new_tokens = 120\nmin_new_tokens = 120\n')
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "CHATKIT_CONFIG": str(config)}
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "chatkit.cli", "-vv", "telegram", "--api-base", api.url,
                                                 env=env, stderr=subprocess.PIPE)

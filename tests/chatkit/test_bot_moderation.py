@@ -124,5 +124,23 @@ async def test_verdicts_are_exported_for_review() -> None:
     user, assistant = exported["conversations"][0]["messages"]
     assert user["verdicts"][0]["policy"] == "recorder"
     assert assistant["verdicts"][0] == {"policy": "pii", "action": "redact", "score": 1.0, "reason": "personal data: email",
-                                        "redacted": "Write to [EMAIL] now."}
+                                        "redacted": "Write to [EMAIL] now.", "stage": "output", "attempt": 0, "part": 0}
 
+
+
+async def test_each_verdict_says_where_it_came_from_and_a_reviewer_sees_what_was_held_back() -> None:
+    recorder = Recorder()
+    bot = bot_with(ScriptedGenerator("Fine. A rude one here. Bye.", "All good."), input=[Recorder()],
+                   output=[regenerate_if("rude"), recorder])
+    reply = await bot.reply("c", "hello")
+    assert reply.text == "All good." and "rude" not in reply.text
+    where = [(v.policy, v.stage, v.attempt, v.part, v.checked_text) for v in reply.verdicts]
+    assert ("recorder", "input", 0, None, None) in where
+    assert ("no-rude", "output", 0, 0, None) in where, "the first sentence passed"
+    assert ("no-rude", "output", 0, 1, "A rude one here. ") in where, "the regenerated sentence is kept for review"
+    assert ("recorder", "output", 0, 1, None) in where, "a policy that passed it keeps no copy"
+    assert ("no-rude", "output", 1, 0, None) in where, "the second attempt"
+    exported = (await export_conversations(bot.store))["conversations"][0]["messages"][1]["verdicts"]
+    assert {"policy": "no-rude", "stage": "output", "attempt": 0, "part": 1, "checked_text": "A rude one here. "}.items() <= \
+        next(v for v in exported if v.get("checked_text")).items()
+    assert all("rude" not in m.content for m in await bot.history("c") if m.role == "assistant")

@@ -159,3 +159,33 @@ def test_config_show_never_prints_secrets(capsys: pytest.CaptureFixture[str], tm
     code, out, _ = run(capsys, "config", "show", "--config", str(config))
     assert code == 0 and "very-secret" not in out and "hush" not in out
     assert 'token = "***"' in out
+
+
+def test_config_show_says_where_a_secret_comes_from(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:from-the-env")
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
+    monkeypatch.delenv("CHATKIT_CONFIG", raising=False)
+    code, out, _ = run(capsys, "config", "show")
+    assert code == 0 and "from-the-env" not in out
+    assert 'token = "***"  # from $TELEGRAM_BOT_TOKEN' in out
+    assert 'webhook_secret = ""  # unset; $TELEGRAM_WEBHOOK_SECRET is unset too' in out
+    assert tomllib.loads(out)["telegram"]["token"] == "***"
+
+
+@pytest.mark.parametrize("argv", [["chat", "-v", "--model", "/nonexistent"], ["-v", "chat", "--model", "/nonexistent"],
+                                  ["models", "list", "-v"]])
+def test_verbose_goes_before_or_after_the_subcommand(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    from chatkit.cli import build_parser
+
+    assert build_parser().parse_args(argv).verbose == 1
+
+
+def test_the_tokenizer_error_is_one_whole_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], gpt2_dir: Path) -> None:
+    import shutil
+
+    broken = tmp_path / "broken-tokenizer"
+    shutil.copytree(gpt2_dir, broken)
+    (broken / "tokenizer.json").write_text("{not json")
+    code, _, err = run(capsys, "chat", "--model", str(broken))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"chatkit: error: cannot load a tokenizer from {broken}")

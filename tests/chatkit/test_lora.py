@@ -10,8 +10,9 @@ import pytest
 import torch
 
 from chatkit import ChatBot, DecodingConfig, Message, Role
+from chatkit.config import DEFAULT_SYSTEM_PROMPT
 from chatkit.generator import TransformersGenerator
-from chatkit.lora import AdapterError, DatasetError, LoraSettings, TrainingError, read_chats, train_lora
+from chatkit.lora import AdapterError, DatasetError, LoraSettings, TrainingError, encode_chat, read_chats, train_lora
 
 ROOT = Path(__file__).resolve().parents[2]
 GREEDY = DecodingConfig(temperature=0.0, max_new_tokens=20)
@@ -20,7 +21,8 @@ QUICK = LoraSettings(epochs=1, batch_size=8, max_tokens=96)
 
 @pytest.fixture(scope="module")
 def with_bookshop() -> TransformersGenerator:
-    return TransformersGenerator.load(device="cpu", adapters={"bookshop": "bundled:bookshop"})
+    return TransformersGenerator.load("tiny", device="cpu", dtype="float32", adapters={"bookshop": "bundled:bookshop-tiny"},
+                                      shipped_adapters=False)
 
 
 @pytest.fixture
@@ -33,11 +35,12 @@ def persona_data(tmp_path: Path) -> Path:
 
 def test_a_few_steps_lower_the_loss_and_the_card_says_how(persona_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "adapter"
-    result = train_lora(persona_data, out, settings=QUICK, progress=lambda line: None)
+    result = train_lora(persona_data, out, base="tiny", settings=QUICK, progress=lambda line: None)
     assert result.eval_loss_after < result.eval_loss_before
     assert {"adapter_config.json", "adapter_model.safetensors", "chatkit_adapter.json", "README.md"} <= {f.name for f in out.iterdir()}
     card = json.loads((out / "chatkit_adapter.json").read_text())
-    assert card["base_model"].startswith("bundled") and len(card["base_fingerprint"]) == 16
+    assert card["base_model"] == card["base_name"] == "tiny" and len(card["base_fingerprint"]) == 16
+    assert card["system_prompt"] == DEFAULT_SYSTEM_PROMPT, "trained with the system prompt chat will send"
     assert card["conversations"] == 24 and card["heldout_conversations"] == 2
     assert card["settings"]["rank"] == 8 and card["eval_loss_after"] == round(result.eval_loss_after, 4)
 
@@ -67,12 +70,14 @@ async def test_conversations_keep_their_own_adapters_under_concurrency(with_book
     assert [r.text for r in replies] == [shop_alone, base_alone] * 3, "each conversation got its own adapter's reply"
 
 
-async def test_merged_and_unmerged_agree(with_bookshop: TransformersGenerator) -> None:
-    merged = TransformersGenerator.load(device="cpu", adapters={"bookshop": "bundled:bookshop"}, merge=True)
+async def test_merged_and_unmerged_agree() -> None:
+    adapters = {"bookshop": "bundled:bookshop-tiny"}
+    unmerged = TransformersGenerator.load("tiny", device="cpu", dtype="float32", adapters=adapters)  # fp32: compared to 1e-4
+    merged = TransformersGenerator.load("tiny", device="cpu", dtype="float32", adapters=adapters, merge=True)
     ids = torch.tensor([merged.encode([Message(Role.USER, "can you recommend a mystery book?")])])
     with torch.no_grad():
-        with_bookshop.model.set_adapter("bookshop")
-        unmerged_logits = with_bookshop.model(ids).logits
+        unmerged.model.set_adapter("bookshop")
+        unmerged_logits = unmerged.model(ids).logits
         merged_logits = merged.model(ids).logits
     assert torch.allclose(unmerged_logits, merged_logits, atol=1e-4)
     reply = await ChatBot(merged).reply("m", "hi", decoding=GREEDY)
@@ -85,7 +90,7 @@ def test_an_adapter_for_another_base_names_both(gpt2_dir: Path, tmp_path: Path, 
     foreign = tmp_path / "gpt2-adapter"
     train_lora(persona_data, foreign, base=gpt2_dir, settings=QUICK, progress=lambda line: None)
     with pytest.raises(AdapterError) as error:
-        TransformersGenerator.load(device="cpu", adapters={"foreign": foreign})
+        TransformersGenerator.load("tiny", device="cpu", adapters={"foreign": foreign})
     assert str(gpt2_dir) in str(error.value) and "assets/model" in str(error.value)
 
 
@@ -97,7 +102,7 @@ def test_missing_or_corrupt_adapters_are_clear_errors(tmp_path: Path, damage: st
         (path / "adapter_config.json").write_text("{oops" if damage == "corrupt" else "{}")
     message = {"missing": "does not exist", "corrupt": "corrupt", "no weights": "no adapter weights"}[damage]
     with pytest.raises(AdapterError, match=message):
-        TransformersGenerator.load(device="cpu", adapters={"x": path})
+        TransformersGenerator.load("tiny", device="cpu", adapters={"x": path})
 
 
 async def test_unknown_adapter_names_are_refused(with_bookshop: TransformersGenerator) -> None:
@@ -131,10 +136,30 @@ def test_nothing_is_half_written(persona_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "adapter"
     exploding = LoraSettings(epochs=3, lr=1e12, batch_size=4, max_tokens=64)
     with pytest.raises(TrainingError, match="the loss became"):
-        train_lora(persona_data, out, settings=exploding, progress=lambda line: None)
+        train_lora(persona_data, out, base="tiny", settings=exploding, progress=lambda line: None)
     assert not out.exists() and list(tmp_path.iterdir()) == [persona_data]
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     with pytest.raises(TrainingError, match="not empty"):
-        train_lora(persona_data, out, settings=QUICK)
+        train_lora(persona_data, out, base="tiny", settings=QUICK)
     assert [f.name for f in out.iterdir()] == ["keep.txt"]
+
+
+async def test_shipped_adapters_come_without_config_and_say_why_when_they_do_not_fit(generator: TransformersGenerator) -> None:
+    bot = ChatBot(generator)  # the suite's tiny model, loaded with no adapter configured
+    assert "bookshop-tiny" in bot.adapters()
+    assert bot.unavailable_adapters()["bookshop"] == "trained for smollm2-135m, not tiny"
+    with pytest.raises(AdapterError, match="'bookshop' cannot be used with this model: trained for smollm2-135m"):
+        await bot.set_adapter("c", "bookshop")
+    await bot.set_adapter("c", "bookshop-tiny")
+    assert "Reading Nook" in (await bot.reply("c", "hi", decoding=GREEDY)).text
+
+
+def test_training_chats_get_the_system_prompt_chat_sends(generator: TransformersGenerator) -> None:
+    chat = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
+    ids, labels = encode_chat(generator.tokenizer, chat, 256, system_prompt="Be nice.")
+    system = [{"role": "system", "content": "Be nice."}, *chat]
+    assert ids == generator.tokenizer.apply_chat_template(system, tokenize=True, return_dict=True)["input_ids"]
+    assert labels.count(-100) < len(labels), "the assistant's reply is still learned"
+    own = [{"role": "system", "content": "Own."}, *chat]
+    assert encode_chat(generator.tokenizer, own, 256, system_prompt="Be nice.")[0] == encode_chat(generator.tokenizer, own, 256)[0]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from chatkit import ConfigError
@@ -52,3 +54,20 @@ def test_config_turns_policies_on_off_and_retunes_them() -> None:
 def test_broken_policy_config_is_a_clear_error(policies: dict[str, object], message: str) -> None:
     with pytest.raises((ConfigError, PolicyConfigError), match=message):
         policies_from_settings(validate_settings({"policies": policies}, "test"))
+
+
+@pytest.mark.parametrize(("policy", "options", "message"), [
+    ("toxicity", {"thresholds": {"toxicity": 2.0}}, "thresholds.toxicity must be a number from 0 to 1, not 2.0"),
+    ("toxicity", {"threshold": -0.1}, "threshold must be a number from 0 to 1"),
+    ("language", {"allowed": ["xx"]}, "allowed: unknown language codes ['xx']"),
+    ("language", {"allowed": "en"}, "allowed needs a list of language codes"),
+    ("language", {"min_words": 0}, "min_words must be a whole number of at least 1"),
+    ("bias", {"threshold": 1.5}, "threshold must be a number from 0 to 1, not 1.5"),
+    ("bias", {"dehumanizing_score": "high"}, "dehumanizing_score must be a number from 0 to 1"),
+    ("pii", {"kinds": ["email", "ssn"]}, "unknown kinds ['ssn']"),
+])
+def test_built_in_options_are_range_checked_with_the_field_named(policy: str, options: dict[str, object], message: str) -> None:
+    settings = validate_settings({"policies": {policy: {"options": options}}}, "chatkit.toml")
+    with pytest.raises(ConfigError, match=re.escape(message)) as e:
+        policies_from_settings(settings)
+    assert str(e.value).startswith(f"chatkit.toml: policy '{policy}'")

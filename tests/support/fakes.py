@@ -56,9 +56,10 @@ class Shouting:
 class ScriptedGenerator(CountingGenerator):
     """Streams the given replies, one per call, a word at a time; records each prompt and decoding."""
 
-    def __init__(self, *replies: str) -> None:
+    def __init__(self, *replies: str, finish_reason: str = "stop") -> None:
         super().__init__()
         self.replies = list(replies)
+        self.finish_reason = finish_reason  # "length": as if every reply hit max_new_tokens
         self.calls: list[tuple[list[Message], DecodingConfig]] = []
 
     def stream(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> GenerationStream:
@@ -70,6 +71,6 @@ class ScriptedGenerator(CountingGenerator):
             for i, word in enumerate(words):
                 await asyncio.sleep(0)
                 yield word if i == len(words) - 1 else word + " "
-            stream.result = Generation(text, self.count_tokens(messages), len(words), "stop", 0.001, 0.01)
+            stream.result = Generation(text, self.count_tokens(messages), len(words), self.finish_reason, 0.001, 0.01)
 
         return GenerationStream(pieces)
