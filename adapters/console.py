@@ -56,13 +56,14 @@ class ConsoleChat:
                 if self.system_prompt:
                     runner.run(self.bot.set_system_prompt(self.conversation, self.system_prompt))
                 for number, line in self._prompted_lines() if self.interactive else self._piped_lines():
-                    if not line.strip():
+                    if line.strip() and not line.startswith("/"):
+                        answer(runner, number, line)
                         continue
-                    if line.startswith("/"):
-                        if not self._command(runner, line):
-                            break
-                        continue
-                    answer(runner, number, line)
+                    leave = line.startswith("/") and not self._command(runner, line)
+                    if not self.interactive:
+                        self._say("", self.stdout)  # a script reads one output line per input line, always
+                    if leave:
+                        break
             finally:
                 runner.run(self.bot.aclose())
         return 0

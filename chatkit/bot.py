@@ -24,7 +24,7 @@ from chatkit.decoding import DecodingConfig
 from chatkit.decoding import preset as named_preset
 from chatkit.errors import ConfigError, InvalidMessageError, ModelLoadError
 from chatkit.generator import Generation, GenerationStream, Generator
-from chatkit.store import Conversation, MemoryStore, Options, Store, StoredMessage, open_store
+from chatkit.store import Conversation, MemoryStore, Options, Store, StoredMessage, check_store, open_store
 from chatkit.text import ELLIPSIS, clean_message, complete_sentences, end_cleanly
 from chatkit.types import Message, Reply, Role, Timings, Usage
 from policies.base import Action, Decision, PolicyContext, PolicyLoadError, PolicySet, Stage, Verdict
@@ -61,6 +61,8 @@ class ChatBot:
         self.settings = settings or Settings()
         self.generator = generator
         self.store: Store = store if store is not None else MemoryStore()
+        # (generator, store) that aclose() closes: only what this bot made; parts passed in may serve other bots too
+        self._owns = (False, store is None)
         self.policies = policies or PolicySet()
         self.on_drop = on_drop
         self._notified: dict[str, int] = {}  # per conversation: messages already handed to on_drop
@@ -80,6 +82,7 @@ class ChatBot:
         settings = settings or load_settings(path)
         if model is not None:
             settings = settings.updated("model", path=str(model))
+        check_store(settings.store)  # an unreachable store fails in a second, before anything slow loads
         policies = policies_from_settings(settings, load=True)  # a broken policy fails before the chat model loads
         m, a = settings.model, settings.adapters
         generator = TransformersGenerator.load(m.path or None, device=m.device, dtype=m.dtype, threads=m.threads,
@@ -90,7 +93,9 @@ class ChatBot:
             from chatkit.context import SelfNotes
 
             on_drop = SelfNotes()
-        return cls(generator, settings=settings, store=open_store(settings.store), on_drop=on_drop, policies=policies)
+        bot = cls(generator, settings=settings, store=open_store(settings.store), on_drop=on_drop, policies=policies)
+        bot._owns = (True, True)  # built here, so closed here; parts passed in belong to the caller
+        return bot
 
     async def __aenter__(self) -> ChatBot:
         return self
@@ -99,8 +104,13 @@ class ChatBot:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self.generator.aclose()
-        await self.store.close()
+        """Close what this bot made (``from_config`` makes its generator and store); shared parts stay open."""
+        owns_generator, owns_store = self._owns
+        self._owns = (False, False)
+        if owns_generator:
+            await self.generator.aclose()
+        if owns_store:
+            await self.store.close()
 
     # -- turns ----------------------------------------------------------------------------------
     async def reply(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None) -> Reply:

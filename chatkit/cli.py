@@ -79,7 +79,9 @@ async def _manage(args: argparse.Namespace) -> int:
 
 
 def _moderate(args: argparse.Namespace) -> int:
-    """One JSON object per input line: every verdict and the final action. Exit 1 if anything was blocked."""
+    """One JSON object per input line: every verdict and the final action.
+
+    Exit 1 if anything was blocked, 0 if nothing was, 2 on an error (a missing file, a broken config)."""
     import json
 
     from chatkit.bot import policies_from_settings
@@ -90,7 +92,12 @@ def _moderate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     policies = policies_from_settings(settings, load=True)
     stage = Stage(args.stage)
-    source = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
+    try:
+        source = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
+    except OSError as e:
+        from chatkit.errors import InvalidMessageError
+
+        raise InvalidMessageError(f"cannot read {args.file}: {e.strerror}") from None
     if source is sys.stdin and hasattr(source, "reconfigure"):
         source.reconfigure(errors="replace")
     blocked = False

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ from chatkit.errors import ModelLoadError
 log = logging.getLogger(__name__)
 
 
-def convert_gguf(gguf_file: Path, out: Path, *, card: dict[str, Any], readme: str | None = None) -> Path:
+def convert_gguf(gguf_file: Path, out: Path, *, card: dict[str, Any], readme: str | None = None, progress: bool = False) -> Path:
     """Dequantize ``gguf_file`` to float32 safetensors in ``out``, with its tokenizer and chat template.
 
     float32 keeps the dequantized weights exactly; chatkit casts at load time (``model.dtype``).
@@ -33,8 +36,9 @@ def convert_gguf(gguf_file: Path, out: Path, *, card: dict[str, Any], readme: st
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         try:
-            tokenizer = AutoTokenizer.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name)
-            model = AutoModelForCausalLM.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name, dtype=torch.float32)
+            with _bars(progress):
+                tokenizer = AutoTokenizer.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name)
+                model = AutoModelForCausalLM.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name, dtype=torch.float32)
         except (OSError, ValueError, KeyError, RuntimeError, TypeError) as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ModelLoadError(f"cannot read {gguf_file} as a GGUF chat model: {first}") from None
@@ -43,8 +47,9 @@ def convert_gguf(gguf_file: Path, out: Path, *, card: dict[str, Any], readme: st
         quantizer = getattr(model, "hf_quantizer", None)
         if quantizer is not None:  # transformers refuses to save a GGUF-loaded model while its quantizer is attached
             quantizer.remove_quantization_config(model)
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
+        with _bars(progress):
+            model.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
         (tmp / "chatkit_model.json").write_text(json.dumps({**card, "dtype": "float32"}, indent=2) + "\n")
         if readme:
             (tmp / "README.md").write_text(readme, encoding="utf-8")
@@ -56,3 +61,11 @@ def convert_gguf(gguf_file: Path, out: Path, *, card: dict[str, Any], readme: st
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("converted %s to %s in %.1f s", gguf_file, out, time.perf_counter() - t0)
     return out
+
+
+@contextlib.contextmanager
+def _bars(show: bool) -> Iterator[None]:
+    """transformers' GGUF reader draws a tqdm bar that its progress-bar switch does not reach; tqdm writes to the
+    stderr of the moment, so a quiet conversion swaps it out (log handlers keep the real one)."""
+    with contextlib.nullcontext() if show else contextlib.redirect_stderr(io.StringIO()):
+        yield

@@ -83,8 +83,17 @@ class GenerationStream(AsyncIterator[str]):
 
 
 def pick_device(device: str) -> str:
+    """``auto``: a CUDA GPU, else Apple's MPS, else the CPU. A device that is not there is a ModelLoadError."""
     import torch
 
+    if device.startswith("cuda"):
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        index = int(device.partition(":")[2] or 0)
+        if index >= count:
+            raise ModelLoadError(f"device {device} is not available (this torch sees {count} CUDA GPUs"
+                                 f"{'' if torch.version.cuda else '; it is a CPU-only build'}); use --device cpu or auto")
+    if device == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ModelLoadError("device mps is not available (Apple silicon with an MPS build of torch only); use --device cpu or auto")
     if device != "auto":
         return device
     if torch.cuda.is_available():
@@ -176,6 +185,7 @@ class TransformersGenerator:
         """
         if dtype not in DTYPES:
             raise ModelLoadError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
+        dev = pick_device(device)  # a missing GPU fails before anything is read
         resolved = resolve_model(path, announce=announce)
         model_dir = resolved.path
         import torch
@@ -186,12 +196,12 @@ class TransformersGenerator:
         if threads:
             torch.set_num_threads(threads)
         tokenizer = load_chat_tokenizer(model_dir)
-        dev = pick_device(device)
         dt = pick_dtype(dtype, dev)
         try:
             model = AutoModelForCausalLM.from_pretrained(model_dir, local_files_only=True, dtype=getattr(torch, dt))
-        except (OSError, ValueError, KeyError, RuntimeError) as e:
-            raise ModelLoadError(f"cannot load a causal language model from {model_dir}: {_first_line(e)}") from None
+        except Exception as e:  # a corrupt weights file raises safetensors' own error type, among others
+            raise ModelLoadError(f"cannot load a causal language model from {model_dir}: {_first_line(e)}; "
+                                 "pull or copy the model again") from None
         own = int(getattr(model.config, "max_position_embeddings", 0) or 2048)
         limit = min(max_context_tokens, own) if max_context_tokens else own
         from chatkit.lora import AdapterError, attach, resolve_path, shipped_for

@@ -135,9 +135,12 @@ def attach(model: Any, adapters: Mapping[str, Path], base_dir: Path) -> Any:
                     peft_model = PeftModel.from_pretrained(model, str(path), adapter_name=name, is_trainable=False)
                 else:
                     peft_model.load_adapter(str(path), adapter_name=name, is_trainable=False)
-        except (RuntimeError, ValueError, KeyError, OSError) as e:
+        except (RuntimeError, ValueError, KeyError) as e:
             raise AdapterError(f"adapter {name!r} was trained for base model {trained_on or 'unknown'}, which does not fit "
                                f"the loaded base model {base_dir}: {str(e).strip().splitlines()[0][:300]}") from None
+        except Exception as e:  # a truncated or corrupt weights file (safetensors raises its own error type)
+            raise AdapterError(f"adapter {name!r}: cannot read {path} ({type(e).__name__}: {' '.join(str(e).split())[:300]}); "
+                               "train or copy the adapter again") from None
         if card.get("base_fingerprint") and base_id and card["base_fingerprint"] != base_id:
             log.warning("adapter %r was trained on another version of the base model (%s); its output may suffer",
                         name, trained_on)
@@ -158,6 +161,15 @@ class LoraSettings:
     heldout: float = 0.1
     seed: int = 0
     target_modules: Sequence[str] | str = "all-linear"
+
+    def __post_init__(self) -> None:
+        checks = [("epochs", self.epochs >= 1, "at least 1"), ("lr", self.lr > 0, "above 0"),
+                  ("rank", self.rank >= 1, "at least 1"), ("alpha", self.alpha > 0, "above 0"),
+                  ("dropout", 0 <= self.dropout < 1, "from 0 to below 1"), ("batch_size", self.batch_size >= 1, "at least 1"),
+                  ("max_tokens", self.max_tokens >= 8, "at least 8"), ("heldout", 0 <= self.heldout < 1, "from 0 to below 1")]
+        for name, ok, rule in checks:
+            if not ok or not math.isfinite(getattr(self, name)):
+                raise TrainingError(f"--{name.replace('_', '-')} must be {rule}, not {getattr(self, name)}; nothing was trained")
 
 
 @dataclass
@@ -252,8 +264,13 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
 
     s = settings or LoraSettings()
     data, out = Path(data), Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise TrainingError(f"{out} exists and is not empty; choose another --out")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise TrainingError(f"{out} exists and is not an empty directory; choose another --out")
+    try:  # find out now, not after minutes of training, that the adapter could not be written
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryDirectory(prefix=".chatkit-lora-", dir=out.parent).cleanup()
+    except OSError as e:
+        raise TrainingError(f"cannot write {out} ({e.strerror}); choose another --out (nothing was trained)") from None
     chats, skipped = read_chats(data, on_bad_line)
     resolved = resolve_model(base)
     base_dir = resolved.path

@@ -12,6 +12,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from chatkit.types import Message, Role
@@ -212,3 +213,31 @@ def open_store(settings: StoreSettings) -> Store:
     from chatkit.sqlite_store import SQLiteStore, default_path
 
     return SQLiteStore(settings.path or default_path(), retention=retention)
+
+
+def check_store(settings: StoreSettings) -> None:
+    """Fail now, with what to do, if the configured store cannot be used (called before a model loads)."""
+    from chatkit.errors import StoreError
+
+    if settings.backend == "redis":
+        import redis
+
+        client = redis.Redis.from_url(settings.url, socket_connect_timeout=3, socket_timeout=3)
+        try:
+            client.ping()
+        except redis.RedisError as e:
+            raise StoreError(f"cannot reach Redis at {settings.url} ({e}); start redis-server or fix store.url") from None
+        finally:
+            client.close()
+    elif settings.backend == "sqlite":
+        import sqlite3
+
+        from chatkit.sqlite_store import default_path
+
+        path = Path(settings.path or default_path()).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.closing(sqlite3.connect(path, timeout=5)) as db:
+                db.execute("PRAGMA schema_version").fetchone()  # reads the header: a file that is not SQLite fails here
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"cannot use {path} as the conversation database ({e}); fix store.path") from None

@@ -14,32 +14,26 @@ from chatkit import ChatBot, MemoryStore, Settings
 from chatkit.generator import TransformersGenerator
 
 
-class KeepOpen(TransformersGenerator):
-    """The shared generator, shielded from the console's aclose at the end of a run."""
-
-    async def aclose(self) -> None:
-        pass
-
-
 def console(generator: TransformersGenerator, lines: str, **kwargs: object) -> tuple[str, str, MemoryStore]:
     store = MemoryStore()
-    shared = KeepOpen(generator.model, generator.tokenizer, name="shared", max_context_tokens=generator.max_context_tokens)
-    bot = ChatBot(shared, store=store, settings=Settings(decoding={"preset": "greedy", "max_new_tokens": 24}))
+    bot = ChatBot(generator, store=store, settings=Settings(decoding={"preset": "greedy", "max_new_tokens": 24}))
     out, err = io.StringIO(), io.StringIO()
     assert ConsoleChat(bot, stdin=io.StringIO(lines), stdout=out, stderr=err, interactive=False, **kwargs).run() == 0
     return out.getvalue(), err.getvalue(), store
 
 
-def test_scripted_chat_prints_one_line_per_message(generator: TransformersGenerator) -> None:
+def test_scripted_chat_prints_one_line_per_input_line(generator: TransformersGenerator) -> None:
     out, err, _ = console(generator, "hi\n\nwhat is your name?\n")
     lines = out.splitlines()
-    assert len(lines) == 2 and all(line.strip() for line in lines)
+    assert len(lines) == 3 and lines[0].strip() and lines[1] == "" and lines[2].strip()
     assert err == ""
 
 
 def test_commands_reset_and_system(generator: TransformersGenerator) -> None:
     out, err, store = console(generator, "hi\n/reset\n/system You are terse.\n/system\nhello\n/help\n/bogus\n")
-    assert len(out.splitlines()) == 2
+    lines = out.splitlines()
+    assert len(lines) == 7, "commands keep the alignment too: their output goes to stderr, an empty line to stdout"
+    assert [i for i, line in enumerate(lines) if line.strip()] == [0, 4]
     assert "conversation reset" in err and "system prompt: You are terse." in err
     assert "/quit" in err and "unknown command /bogus" in err
     import asyncio
@@ -50,7 +44,7 @@ def test_commands_reset_and_system(generator: TransformersGenerator) -> None:
 
 def test_quit_stops_reading(generator: TransformersGenerator) -> None:
     out, _, _ = console(generator, "hi\n/quit\nnever answered\n")
-    assert len(out.splitlines()) == 1
+    assert len(out.splitlines()) == 2 and out.splitlines()[1] == ""
 
 
 def test_a_bad_line_is_reported_and_the_chat_goes_on(generator: TransformersGenerator) -> None:
@@ -105,3 +99,9 @@ def test_a_named_conversation_survives_a_restart_of_the_chat(data_home: Path) ->
     assert shown.returncode == 0, shown.stderr.decode()
     messages = json.loads(shown.stdout)["messages"]
     assert [m["content"] for m in messages[::2]] == ["my name is ada", "what is my name?"]
+
+
+async def test_closing_a_bot_leaves_a_shared_generator_working(generator: TransformersGenerator) -> None:
+    first, second = ChatBot(generator), ChatBot(generator)
+    await first.aclose()
+    assert (await second.reply("c", "hi")).text, "the generator belongs to whoever made it"

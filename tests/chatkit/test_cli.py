@@ -29,12 +29,68 @@ def _cases(tmp_path: Path, no_template_dir: Path) -> dict[str, tuple[list[str], 
         "malformed config": (["chat", "--config", str(bad_config)], "not valid TOML"),
         "missing config": (["config", "show", "--config", str(tmp_path / "none.toml")], "does not exist"),
         "bad option value": (["chat", "--preset", "wild"], "unknown decoding preset"),
+        "corrupt weights": (["chat", "--model", str(_corrupt_model(tmp_path))], "cannot load a causal language model"),
+        "no GPU": (["chat", "--model", "tiny", "--device", "cuda"], "device cuda is not available"),
+        "no MPS": (["chat", "--model", "tiny", "--device", "mps"], "device mps is not available"),
+        "corrupt adapter": (["chat", "--model", "tiny", "--adapter", f"x={_corrupt_adapter(tmp_path)}"], "cannot read"),
+        "negative lr": (["train-lora", "data.jsonl", "--out", str(tmp_path / "a"), "--lr", "-1"], "--lr must be above 0"),
+        "rank 0": (["train-lora", "data.jsonl", "--out", str(tmp_path / "a"), "--rank", "0"], "--rank must be at least 1"),
+        "epochs 0": (["train-lora", "data.jsonl", "--out", str(tmp_path / "a"), "--epochs", "0"], "--epochs must be at least 1"),
+        "unwritable out": (["train-lora", str(_chats(tmp_path)), "--out", str(_chats(tmp_path) / "adapter"), "--base", "tiny"],
+                           "cannot write"),
+        "missing moderate file": (["moderate", str(tmp_path / "missing.txt")], "cannot read"),
+        "redis down": (["chat", "--config", str(_config(tmp_path, '[store]\nbackend = "redis"\nurl = "redis://127.0.0.1:9/0"'))],
+                       "cannot reach Redis at redis://127.0.0.1:9/0"),
+        "bad store path": (["chat", "--config", str(_config(tmp_path, f'[store]\npath = "{_not_sqlite(tmp_path)}"'))],
+                           "cannot use"),
     }
+
+
+def _corrupt_model(tmp_path: Path) -> Path:
+    import shutil
+
+    from chatkit.models import bundled_model_path
+
+    out = tmp_path / "corrupt-model"
+    shutil.copytree(bundled_model_path(), out)
+    (out / "model.safetensors").write_bytes((out / "model.safetensors").read_bytes()[:5000])
+    return out
+
+
+def _corrupt_adapter(tmp_path: Path) -> Path:
+    import shutil
+
+    from chatkit.lora import bundled_adapter
+
+    out = tmp_path / "corrupt-adapter"
+    shutil.copytree(bundled_adapter("bookshop-tiny"), out)
+    (out / "adapter_model.safetensors").write_bytes(b"\x00" * 64)
+    return out
+
+
+def _chats(tmp_path: Path) -> Path:
+    path = tmp_path / "chats.jsonl"
+    path.write_text('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n' * 4)
+    return path
+
+
+def _config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / f"config-{abs(hash(text))}.toml"
+    path.write_text(text + "\n")
+    return path
+
+
+def _not_sqlite(tmp_path: Path) -> Path:
+    path = tmp_path / "not-a-database.sqlite3"
+    path.write_bytes(b"this is not SQLite" * 100)
+    return path
 
 
 @pytest.mark.parametrize("case", ["missing model", "not a model", "no chat template", "malformed config",
                                   "missing config", "bad option value", "missing policy model",
-                                  "missing policy model (moderate)"])
+                                  "missing policy model (moderate)", "corrupt weights", "no GPU", "no MPS", "corrupt adapter",
+                                  "negative lr", "rank 0", "epochs 0", "unwritable out", "missing moderate file", "redis down",
+                                  "bad store path"])
 def test_user_errors_print_one_line_and_exit_non_zero(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, no_template_dir: Path, case: str) -> None:
     argv, message = _cases(tmp_path, no_template_dir)[case]

@@ -140,7 +140,7 @@ def test_nothing_is_half_written(persona_data: Path, tmp_path: Path) -> None:
     assert not out.exists() and list(tmp_path.iterdir()) == [persona_data]
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    with pytest.raises(TrainingError, match="not empty"):
+    with pytest.raises(TrainingError, match="not an empty directory"):
         train_lora(persona_data, out, base="tiny", settings=QUICK)
     assert [f.name for f in out.iterdir()] == ["keep.txt"]
 
