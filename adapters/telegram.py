@@ -289,10 +289,20 @@ class _HideToken(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if any(s in message for s in self.secrets):
-            for s in self.secrets:
-                message = message.replace(s, "***")
-            record.msg, record.args = message, ()
+            record.msg, record.args = self._mask(message), ()
+        # aiohttp's errors carry the whole URL, token included, in the exception text of a traceback
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._mask(record.stack_info)
         return True
+
+    def _mask(self, text: str) -> str:
+        for s in self.secrets:
+            text = text.replace(s, "***")
+        return text
 
 
 def make_bot(settings: TelegramSettings, api_base: str | None = None) -> Bot:

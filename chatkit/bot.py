@@ -11,6 +11,7 @@ import asyncio
 import logging
 import random
 import re
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, asynccontextmanager
@@ -404,6 +405,11 @@ def policies_from_settings(settings: Settings, *, load: bool = False) -> PolicyS
     With ``load``, the policies' models load now, and one that cannot is a ModelLoadError."""
     from policies.registry import PolicyConfigError, build_policy_set
 
+    config_dir = Path(settings.source).parent.resolve() if Path(settings.source).is_file() else None
+    if config_dir is not None and str(config_dir) not in sys.path:
+        # `use = "mybot.policies:Shouting"` finds mybot/ next to chatkit.toml, as a user expects; the chatkit
+        # command, unlike `python -m`, does not put the working directory on the import path
+        sys.path.append(str(config_dir))
     try:
         policies = build_policy_set(settings.policies.rules, fail_fast=settings.policies.fail_fast)
     except PolicyConfigError as e:

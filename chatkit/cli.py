@@ -178,12 +178,15 @@ def _telegram(args: argparse.Namespace) -> int:
 
 
 def _train_lora(args: argparse.Namespace) -> int:
+    from chatkit.config import load_settings
     from chatkit.lora import LoraSettings, train_lora
 
     settings = LoraSettings(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=args.alpha, batch_size=args.batch_size,
                             max_tokens=args.max_tokens, heldout=args.heldout, seed=args.seed)
-    result = train_lora(args.data, args.out, base=args.base, settings=settings, system_prompt=args.system, dtype=args.dtype,
-                        on_bad_line="skip" if args.skip_bad_lines else "stop",
+    configured = load_settings(args.config)  # the model and system prompt chat will use, unless named here
+    system = args.system if args.system is not None else configured.chat.system_prompt
+    result = train_lora(args.data, args.out, base=args.base or configured.model.path, settings=settings, system_prompt=system,
+                        dtype=args.dtype, on_bad_line="skip" if args.skip_bad_lines else "stop",
                         progress=lambda line: print(line, end="", file=sys.stderr, flush=True))
     skipped = f"; skipped lines {result.skipped_lines}" if result.skipped_lines else ""
     print(f"adapter written to {result.out}: eval loss {result.eval_loss_before:.3f} -> {result.eval_loss_after:.3f}, "
@@ -271,15 +274,15 @@ def build_parser() -> argparse.ArgumentParser:
     conv_sub.add_parser("prune", parents=[common], help="delete conversations past store.ttl_days")
     conversations.set_defaults(func=_conversations)
 
-    lora = sub.add_parser("train-lora", parents=[verbosity], help="train a LoRA adapter on chats in JSONL",
+    lora = sub.add_parser("train-lora", parents=[common], help="train a LoRA adapter on chats in JSONL",
                           description='Train a LoRA adapter on lines of {"messages": [{"role": ..., "content": ...}, ...]}; '
                                       "loss on assistant turns only; 10%% held out; the adapter is written whole or not at all.")
     lora.add_argument("data", type=Path, metavar="DATA.jsonl")
     lora.add_argument("--out", type=Path, required=True, metavar="DIR", help="new directory for the adapter")
     lora.add_argument("--base", metavar="NAME|PATH", help="base model: catalogue name, .gguf file or directory "
-                      "(default: smollm2-135m)")
-    lora.add_argument("--system", metavar="TEXT", help="system prompt for chats that have none (default: chat's default "
-                      "system prompt, so the adapter learns the prompt it will be served with)")
+                      "(default: the configured model.path, smollm2-135m unless set)")
+    lora.add_argument("--system", metavar="TEXT", help="system prompt for chats that have none (default: the configured "
+                      "chat.system_prompt, so the adapter learns the prompt it will be served with)")
     lora.add_argument("--dtype", choices=DTYPE_CHOICES, default="auto", help="base weights' dtype (default auto)")
     lora.add_argument("--epochs", type=int, default=3)
     lora.add_argument("--lr", type=float, default=2e-3)

@@ -285,7 +285,7 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
 
     torch.manual_seed(s.seed)
     device = pick_device("auto")
-    dt = pick_dtype(dtype, device)
+    dt = pick_dtype(dtype, device, base_dir)
     model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True, dtype=getattr(torch, dt)).to(device)
     config = LoraConfig(task_type="CAUSAL_LM", r=s.rank, lora_alpha=s.alpha, lora_dropout=s.dropout,
                         target_modules=list(s.target_modules) if not isinstance(s.target_modules, str) else s.target_modules)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import warnings
 from collections.abc import Sequence
 from functools import cached_property
 from importlib import resources
@@ -77,7 +78,9 @@ class SentenceEncoder:
         if adapter is not None:
             from peft import PeftModel
 
-            model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+            with warnings.catch_warnings():  # peft calls a method transformers 5 deprecates: not the user's to fix
+                warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning)
+                model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
         # bfloat16 halves the time on a CPU and moves the embeddings by ~1e-4 (cosine 0.9999)
         self.model = model.to(getattr(torch, dtype)).eval()
 

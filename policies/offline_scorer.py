@@ -74,6 +74,6 @@ class OfflineScorer:
         for text in texts:
             ids = features(text)
             logits = weights[ids].sum(axis=0) + bias if ids else bias
-            probs = 1 / (1 + np.exp(-logits))
+            probs = np.exp(-np.logaddexp(0.0, -logits))  # the logistic function without overflow on extreme logits
             out.append({label: float(p) for label, p in zip(LABELS, probs, strict=True)})
         return out

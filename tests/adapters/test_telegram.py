@@ -253,3 +253,29 @@ async def test_the_adapter_command_lists_and_refuses_unknown_names(api: FakeBotA
     listing, refusal = [m["text"] for m in api.sent("sendMessage", chat=15)]
     assert listing == "adapters: base\nthis conversation: default"
     assert "no adapters" in refusal
+
+
+def test_a_traceback_never_shows_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import logging
+
+    from aiogram.exceptions import TelegramNetworkError
+    from aiogram.methods import GetUpdates
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        make_bot(TelegramSettings(), "http://127.0.0.1:9")
+        url = f"http://127.0.0.1:9/bot{TOKEN}/getUpdates"
+        try:
+            raise TelegramNetworkError(GetUpdates(), f"HTTP Client says - ClientConnectorError: Cannot connect to host {url}")
+        except TelegramNetworkError:
+            logging.getLogger("aiogram.dispatcher").exception("Failed to fetch updates")
+    finally:
+        root.removeHandler(handler)
+    logged = stream.getvalue()
+    assert "Traceback" in logged and "Cannot connect to host" in logged and "/bot***/getUpdates" in logged
+    assert "test-token-abc" not in logged

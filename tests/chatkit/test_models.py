@@ -194,3 +194,14 @@ def test_the_context_window_is_capped_by_config_and_by_the_model(cap: int, windo
 async def test_from_config_takes_a_catalogue_name() -> None:
     async with ChatBot.from_config(settings=Settings(model={"path": "tiny"}, store={"backend": "memory"})) as bot:
         assert (await bot.reply("c", "hi")).text
+
+
+def test_auto_dtype_uses_bf16_only_where_it_pays(tmp_path: Path) -> None:
+    from chatkit.generator import cpu_has_fast_bf16, pick_dtype
+
+    wide = tmp_path / "wide"
+    wide.mkdir()
+    (wide / "config.json").write_text('{"hidden_size": 576}')
+    assert pick_dtype("auto", "cpu", bundled_model_path()) == "float32", "tiny is slower in bf16 on any CPU"
+    assert pick_dtype("auto", "cpu", wide) == ("bfloat16" if cpu_has_fast_bf16() else "float32")
+    assert pick_dtype("float16", "cpu", wide) == "float16", "an explicit dtype is kept"

@@ -80,3 +80,19 @@ def test_offline_scorer_leaves_ordinary_chat_alone(text: str) -> None:
 def test_bad_engine_is_refused() -> None:
     with pytest.raises(ValueError, match="engine"):
         ToxicityPolicy(engine="magic")
+
+
+def test_long_random_tokens_score_without_numeric_warnings() -> None:
+    import random
+    import string
+    import warnings
+
+    from policies.offline_scorer import OfflineScorer
+
+    rng = random.Random(0)
+    text = " ".join("".join(rng.choices(string.ascii_letters + string.digits, k=rng.randint(20, 60))) for _ in range(300))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "overflow encountered in exp" would raise here
+        scores = OfflineScorer().predict([text, "fuck you, you stupid idiot"])
+    assert all(0.0 <= p <= 1.0 for s in scores for p in s.values())
+    assert scores[1]["toxicity"] > 0.5, "ordinary scores are unchanged by the stable form"
