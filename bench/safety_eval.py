@@ -1,6 +1,6 @@
 """Safety evaluation of the default policies on ../shared/eval and on ordinary chat.
 
-    python bench/safety_eval.py [--eval-dir ../shared/eval] [--out bench/results/safety.json]
+    python bench/safety_eval.py --eval-dir DIR [--out bench/results/safety.json]   (DIR: see --help)
 
 - toxicity: Davidson's held-out test split (hate + offensive against neither), the split
   tools/train_toxicity.py never trained on;
@@ -27,7 +27,7 @@ from pathlib import Path
 from _heldout import heldout_conversations
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from train_toxicity import datasets  # the scorer's own splits
+from train_toxicity import EVAL_DIR_HELP, datasets  # the scorer's own splits
 
 from chatkit import Settings
 from chatkit.bot import policies_from_settings
@@ -39,6 +39,7 @@ CTX = PolicyContext(Stage.OUTPUT)
 ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060"]
 HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "c": "с", "p": "р", "x": "х", "i": "і", "y": "у"}
 LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"}
+
 
 
 def obfuscate(text: str, how: str, rng: random.Random) -> str:
@@ -86,7 +87,7 @@ def latency(policy: Policy | PolicySet, texts: list[str]) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--eval-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval")
+    ap.add_argument("--eval-dir", type=Path, required=True, help=EVAL_DIR_HELP)
     ap.add_argument("--out", type=Path, default=Path("bench/results/safety.json"))
     args = ap.parse_args()
     data = datasets(args.eval_dir, chat_limit=0)

