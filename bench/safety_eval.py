@@ -27,13 +27,13 @@ from pathlib import Path
 from _heldout import heldout_conversations
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from chatkit.policies.base import Action, Policy, PolicyContext, PolicySet, Stage
+from chatkit.policies.bias import BiasPolicy
+from chatkit.policies.pii import PIIPolicy
 from train_toxicity import EVAL_DIR_HELP, datasets  # the scorer's own splits
 
 from chatkit import Settings
 from chatkit.bot import policies_from_settings
-from policies.base import Action, Policy, PolicyContext, PolicySet, Stage
-from policies.bias import BiasPolicy
-from policies.pii import PIIPolicy
 
 CTX = PolicyContext(Stage.OUTPUT)
 ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060"]

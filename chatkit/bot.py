@@ -25,10 +25,10 @@ from chatkit.decoding import DecodingConfig
 from chatkit.decoding import preset as named_preset
 from chatkit.errors import ConfigError, InvalidMessageError, ModelLoadError
 from chatkit.generator import Generation, GenerationStream, Generator
+from chatkit.policies.base import Action, Decision, PolicyContext, PolicyLoadError, PolicySet, Stage, Verdict
 from chatkit.store import Conversation, MemoryStore, Options, Store, StoredMessage, check_store, open_store
 from chatkit.text import ELLIPSIS, clean_message, complete_sentences, end_cleanly
 from chatkit.types import Message, Reply, Role, Timings, Usage
-from policies.base import Action, Decision, PolicyContext, PolicyLoadError, PolicySet, Stage, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -403,7 +403,7 @@ class ChatBot:
 def policies_from_settings(settings: Settings, *, load: bool = False) -> PolicySet:
     """The PolicySet that ``[policies]`` describes; a policy that cannot be found or built is a ConfigError.
     With ``load``, the policies' models load now, and one that cannot is a ModelLoadError."""
-    from policies.registry import PolicyConfigError, build_policy_set
+    from chatkit.policies.registry import PolicyConfigError, build_policy_set
 
     config_dir = Path(settings.source).parent.resolve() if Path(settings.source).is_file() else None
     if config_dir is not None and str(config_dir) not in sys.path:

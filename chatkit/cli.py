@@ -16,7 +16,7 @@ log = logging.getLogger("chatkit")
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from adapters.console import ConsoleChat
+    from chatkit.adapters.console import ConsoleChat
     from chatkit.bot import ChatBot
 
     settings = _settings(args)
@@ -86,8 +86,8 @@ def _moderate(args: argparse.Namespace) -> int:
 
     from chatkit.bot import policies_from_settings
     from chatkit.errors import InvalidMessageError
+    from chatkit.policies.base import Action, PolicyContext, Stage
     from chatkit.text import clean_message
-    from policies.base import Action, PolicyContext, Stage
 
     settings = _settings(args)
     policies = policies_from_settings(settings, load=True)
@@ -168,7 +168,7 @@ def _when(timestamp: float) -> str:
 def _telegram(args: argparse.Namespace) -> int:
     import asyncio
 
-    from adapters.telegram import make_bot, run
+    from chatkit.adapters.telegram import make_bot, run
     from chatkit.bot import ChatBot
 
     settings = _settings(args)

@@ -18,9 +18,9 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from chatkit.errors import StoreError
+from chatkit.policies.base import Verdict
 from chatkit.store import Conversation, ConversationInfo, Options, Retention, StoredMessage
 from chatkit.types import Role
-from policies.base import Verdict
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from chatkit.errors import StoreError
+from chatkit.policies.base import Verdict
 from chatkit.store import Conversation, ConversationInfo, Options, Retention, StoredMessage, _no_lock
 from chatkit.types import Role
-from policies.base import Verdict
 
 T = TypeVar("T")
 SCHEMA_VERSION = 1

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from chatkit.policies.base import Verdict
 from chatkit.types import Message, Role
-from policies.base import Verdict
 
 if TYPE_CHECKING:
     from chatkit.config import StoreSettings

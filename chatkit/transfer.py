@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from chatkit.errors import ConversationNotFoundError, TransferError
+from chatkit.policies.base import Verdict
 from chatkit.store import Conversation, Options, Store, StoredMessage
 from chatkit.types import Role
-from policies.base import Verdict
 
 FORMAT = "chatkit.conversations/1"
 

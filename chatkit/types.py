@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from policies.base import Verdict
+    from chatkit.policies.base import Verdict
 
 
 class Role(StrEnum):

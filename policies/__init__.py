@@ -1,6 +1,6 @@
 """Moderation policies for chatkit: the contract and the built-in policies."""
 
-from policies.base import Action, Decision, Policy, PolicyContext, PolicySet, Stage, Verdict
-from policies.function import FunctionPolicy
+from chatkit.policies.base import Action, Decision, Policy, PolicyContext, PolicySet, Stage, Verdict
+from chatkit.policies.function import FunctionPolicy
 
 __all__ = ["Action", "Decision", "FunctionPolicy", "Policy", "PolicyContext", "PolicySet", "Stage", "Verdict"]

@@ -16,10 +16,10 @@ import re
 import threading
 from pathlib import Path
 
-from policies.base import Action, PolicyContext, Verdict, decide, unit
-from policies.bias_model import BiasModel, BiasModelError
-from policies.normalize import normalize
-from policies.toxicity import Scorer
+from chatkit.policies.base import Action, PolicyContext, Verdict, decide, unit
+from chatkit.policies.bias_model import BiasModel, BiasModelError
+from chatkit.policies.normalize import normalize
+from chatkit.policies.toxicity import Scorer
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class BiasPolicy:
     @property
     def scorer(self) -> Scorer:
         if self._scorer is None:
-            from policies.offline_scorer import OfflineScorer
+            from chatkit.policies.offline_scorer import OfflineScorer
 
             self._scorer = OfflineScorer()
         return self._scorer

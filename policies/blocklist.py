@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from policies.base import Action, PolicyContext, Verdict
-from policies.normalize import normalize
+from chatkit.policies.base import Action, PolicyContext, Verdict
+from chatkit.policies.normalize import normalize
 
 
 class BlocklistPolicy:

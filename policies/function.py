@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from policies.base import Action, PolicyContext, Verdict, decide
+from chatkit.policies.base import Action, PolicyContext, Verdict, decide
 
 
 class FunctionPolicy:

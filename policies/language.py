@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from policies.base import Action, PolicyContext, Verdict, unit
+from chatkit.policies.base import Action, PolicyContext, Verdict, unit
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # The commonest function words of a few languages: short messages are made of them, and they

@@ -19,8 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-
-from policies.normalize import normalize
+from chatkit.policies.normalize import normalize
 
 BUCKETS = 1 << 18
 LABELS = ("toxicity", "identity_attack")
@@ -43,7 +42,7 @@ def features(text: str) -> list[int]:
 
 
 def default_path() -> Path:
-    return Path(str(resources.files("policies") / "assets" / "toxicity"))
+    return Path(str(resources.files("chatkit.policies") / "assets" / "toxicity"))
 
 
 class OfflineScorer:

@@ -9,14 +9,14 @@ from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
-from policies.base import Action, Policy, PolicySet, Stage
+from chatkit.policies.base import Action, Policy, PolicySet, Stage
 
 BUILTIN = {
-    "toxicity": "policies.toxicity:ToxicityPolicy",
-    "bias": "policies.bias:BiasPolicy",
-    "language": "policies.language:LanguagePolicy",
-    "blocklist": "policies.blocklist:BlocklistPolicy",
-    "pii": "policies.pii:PIIPolicy",
+    "toxicity": "chatkit.policies.toxicity:ToxicityPolicy",
+    "bias": "chatkit.policies.bias:BiasPolicy",
+    "language": "chatkit.policies.language:LanguagePolicy",
+    "blocklist": "chatkit.policies.blocklist:BlocklistPolicy",
+    "pii": "chatkit.policies.pii:PIIPolicy",
 }
 ENTRY_POINT_GROUP = "chatkit.policies"
 

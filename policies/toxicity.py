@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from policies.base import Action, PolicyContext, Verdict, unit
+from chatkit.policies.base import Action, PolicyContext, Verdict, unit
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class ToxicityPolicy:
         a = self._engine_args
         if a["engine"] == "detoxify" or (a["engine"] == "auto" and a["checkpoint"]):
             return DetoxifyScorer(a["model_type"], a["checkpoint"], a["huggingface_config_path"], a["device"])
-        from policies.offline_scorer import OfflineScorer
+        from chatkit.policies.offline_scorer import OfflineScorer
 
         return OfflineScorer()
 

@@ -21,6 +21,13 @@ from chatkit.models import bundled_model_path
 from chatkit.testing import RedisUnavailable, local_redis_server
 
 
+@pytest.fixture(autouse=True)
+def _fresh_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs where a user would: not in the repository, whose chatkit/ folder would otherwise shadow the
+    installed package in subprocesses (`python -m` and `python -c` put the working directory first on the path)."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture(scope="session")
 def generator() -> TransformersGenerator:
     """The bundled model, loaded once for the whole run (it is small and loads in about a second)."""

@@ -30,9 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 from bias_data import samples  # noqa: E402
+from chatkit.policies.bias_model import SentenceEncoder, bundled_encoder_path, encoder_fingerprint, head_probability  # noqa: E402
 from train_toxicity import EVAL_DIR_HELP, IDENTITIES, NEUTRAL_TEMPLATES, datasets  # noqa: E402
-
-from policies.bias_model import SentenceEncoder, bundled_encoder_path, encoder_fingerprint, head_probability  # noqa: E402
 
 
 def class_weights(y: np.ndarray) -> np.ndarray:

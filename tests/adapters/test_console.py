@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from chatkit.adapters.console import ConsoleChat
 
-from adapters.console import ConsoleChat
 from chatkit import ChatBot, MemoryStore, Settings
 from chatkit.generator import TransformersGenerator
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiogram import Dispatcher
+from chatkit.adapters.telegram import build_router, make_bot, split_message, webhook_app
 from fakes import ScriptedGenerator
 from telegram_server import FakeBotAPI
 
-from adapters.telegram import build_router, make_bot, split_message, webhook_app
 from chatkit import ChatBot, MemoryStore, Settings
 from chatkit.config import TelegramSettings
 from chatkit.sqlite_store import SQLiteStore

@@ -49,3 +49,15 @@ async def test_replies_to_openers_are_english_and_end_on_their_own(generator: Tr
         english += bool(words) and sum(w in COMMON for w in words) / len(words) >= 0.15
     assert ended >= 6, f"only {ended} of {len(OPENERS)} replies ended before max_new_tokens"
     assert english >= 7, f"only {english} of {len(OPENERS)} replies look like English"
+
+
+def test_the_package_owns_no_generic_top_level_names() -> None:
+    import importlib.util
+
+    import chatkit.adapters.console
+    import chatkit.policies
+
+    assert importlib.util.find_spec("policies") is None and importlib.util.find_spec("adapters") is None, \
+        "PyPI's `adapters` (AdapterHub) and chatkit would overwrite each other"
+    assert chatkit.policies.Verdict.__module__ == "chatkit.policies.base"
+    assert chatkit.adapters.console.ConsoleChat.__module__ == "chatkit.adapters.console"

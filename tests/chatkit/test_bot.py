@@ -4,10 +4,10 @@ import asyncio
 import threading
 
 import pytest
+from chatkit.policies.base import Action, PolicyContext, PolicySet, Verdict
 
 from chatkit import ChatBot, DecodingConfig, GenerationError, InvalidMessageError, MemoryStore, Role, Settings
 from chatkit.generator import TransformersGenerator
-from policies.base import Action, PolicyContext, PolicySet, Verdict
 
 GREEDY = DecodingConfig(temperature=0.0, max_new_tokens=24)
 

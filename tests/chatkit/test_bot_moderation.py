@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 
 import pytest
+from chatkit.policies.base import Action, PolicyContext, PolicySet, Verdict
+from chatkit.policies.function import FunctionPolicy
+from chatkit.policies.language import LanguagePolicy
+from chatkit.policies.pii import PIIPolicy
 from fakes import ScriptedGenerator
 
 from chatkit import ChatBot, MemoryStore, Settings
 from chatkit.transfer import export_conversations
-from policies.base import Action, PolicyContext, PolicySet, Verdict
-from policies.function import FunctionPolicy
-from policies.language import LanguagePolicy
-from policies.pii import PIIPolicy
 
 
 def bot_with(generator: ScriptedGenerator, *, input=(), output=(), regenerations: int = 2) -> ChatBot:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from chatkit.policies.base import PolicySet
 from fakes import ScriptedGenerator, Shouting
 
 from chatkit import ChatBot, DecodingConfig, MemoryStore, TransformersGenerator
 from chatkit.text import complete_sentences, end_cleanly
-from policies.base import PolicySet
 
 CUT = "Hello there. I like reading books about the"
 

@@ -7,12 +7,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from chatkit.policies.base import Action, Verdict
 from stores import make_store
 
 from chatkit import Conversation, Options, Retention, Role, Store, StoredMessage, StoreError
 from chatkit.sqlite_store import SQLiteStore
 from chatkit.transfer import export_conversations, import_conversations
-from policies.base import Action, Verdict
 
 
 def pair(i: int, verdict: bool = False) -> list[StoredMessage]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from policies.base import Action, PolicyContext, Stage
-from policies.bias import BiasPolicy
-from policies.blocklist import BlocklistPolicy
-from policies.language import LanguagePolicy
-from policies.pii import PIIPolicy
-from policies.toxicity import ToxicityPolicy
+from chatkit.policies.base import Action, PolicyContext, Stage
+from chatkit.policies.bias import BiasPolicy
+from chatkit.policies.blocklist import BlocklistPolicy
+from chatkit.policies.language import LanguagePolicy
+from chatkit.policies.pii import PIIPolicy
+from chatkit.policies.toxicity import ToxicityPolicy
 
 POLICIES = {"toxicity": ToxicityPolicy, "bias": BiasPolicy, "language": LanguagePolicy, "pii": PIIPolicy,
             "blocklist": lambda: BlocklistPolicy(words=["darn"])}

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-
-from policies import Action, PolicyContext, PolicySet, Stage, Verdict
+from chatkit.policies import Action, PolicyContext, PolicySet, Stage, Verdict
 
 CTX = PolicyContext(stage=Stage.OUTPUT)
 
@@ -96,7 +95,7 @@ MISBEHAVING = {
 async def test_anything_but_a_valid_verdict_is_a_policy_failure(caplog: pytest.LogCaptureFixture, case: str,
                                                                  fail_open: frozenset[str], expected: Action) -> None:
     policies = PolicySet(output=[Returns(MISBEHAVING[case])], fail_open=fail_open)  # type: ignore[list-item]
-    with caplog.at_level(logging.WARNING, logger="policies.base"):
+    with caplog.at_level(logging.WARNING, logger="chatkit.policies.base"):
         decisions = [policies.check("hello", CTX), await policies.acheck("hello", CTX)]
     for decision in decisions:
         assert decision.action == expected and decision.text == "hello", "the user's text is never replaced by junk"

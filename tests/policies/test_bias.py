@@ -5,10 +5,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-
-from policies.base import Action, PolicyContext, PolicyLoadError, PolicySet, Stage
-from policies.bias import BiasPolicy
-from policies.bias_model import BiasModel, BiasModelError
+from chatkit.policies.base import Action, PolicyContext, PolicyLoadError, PolicySet, Stage
+from chatkit.policies.bias import BiasPolicy
+from chatkit.policies.bias_model import BiasModel, BiasModelError
 
 CTX = PolicyContext(Stage.OUTPUT)
 
@@ -93,7 +92,7 @@ def test_a_missing_encoder_fails_at_load_unless_auto(tmp_path: Path, caplog: pyt
         decision = PolicySet(output=[required]).check("women can't drive", CTX)
     assert decision.blocked and "does not exist" in decision.verdicts[0].reason and "fail-closed" in caplog.text
     fallback = BiasPolicy(encoder_path=str(tmp_path / "absent"))
-    with caplog.at_level(logging.WARNING, logger="policies.bias"):
+    with caplog.at_level(logging.WARNING, logger="chatkit.policies.bias"):
         fallback.load()
     assert fallback.model is None and "using lexical signals" in caplog.text
     assert fallback.check("all muslims are terrorists", CTX).action == Action.BLOCK

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-
-from policies.base import Action, PolicyContext, Stage
-from policies.blocklist import BlocklistPolicy
+from chatkit.policies.base import Action, PolicyContext, Stage
+from chatkit.policies.blocklist import BlocklistPolicy
 
 CTX = PolicyContext(Stage.INPUT)
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-
-from policies.base import Action, PolicyContext, Stage
-from policies.language import LanguagePolicy
+from chatkit.policies.base import Action, PolicyContext, Stage
+from chatkit.policies.language import LanguagePolicy
 
 CTX = PolicyContext(Stage.INPUT)
 

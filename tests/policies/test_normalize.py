@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import pytest
-
-from policies.normalize import normalize
+from chatkit.policies.normalize import normalize
 
 
 @pytest.mark.parametrize(("raw", "plain"), [

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-
-from policies.base import Action, PolicyContext, Stage
-from policies.pii import PIIPolicy
+from chatkit.policies.base import Action, PolicyContext, Stage
+from chatkit.policies.pii import PIIPolicy
 
 CTX = PolicyContext(Stage.OUTPUT)
 

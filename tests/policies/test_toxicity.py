@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from policies.base import Action, PolicyContext, PolicySet, Stage
-from policies.toxicity import ToxicityPolicy
+from chatkit.policies.base import Action, PolicyContext, PolicySet, Stage
+from chatkit.policies.toxicity import ToxicityPolicy
 
 CTX = PolicyContext(Stage.OUTPUT)
 CLASSES = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
@@ -41,7 +40,7 @@ def test_detoxify_checkpoints_load_offline_with_all_labels(detoxify_checkpoint: 
                                                            caplog: pytest.LogCaptureFixture) -> None:
     checkpoint, folder = detoxify_checkpoint
     policy = ToxicityPolicy(checkpoint=str(checkpoint), huggingface_config_path=str(folder))
-    with caplog.at_level(logging.INFO, logger="policies.toxicity"):
+    with caplog.at_level(logging.INFO, logger="chatkit.policies.toxicity"):
         verdicts = policy.check_many(["you are nice", "hello"], CTX)
     assert "scoring with detoxify" in caplog.text
     assert set(policy.scorer.labels) == {"toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"}
@@ -60,7 +59,7 @@ def test_a_missing_checkpoint_fails_closed_and_says_so(tmp_path: Path, caplog: p
 
 def test_the_offline_scorer_is_the_default(caplog: pytest.LogCaptureFixture) -> None:
     policy = ToxicityPolicy()
-    with caplog.at_level(logging.INFO, logger="policies.toxicity"):
+    with caplog.at_level(logging.INFO, logger="chatkit.policies.toxicity"):
         assert policy.check("what a lovely day for a walk", CTX).action == Action.ALLOW
     assert "scoring with chatkit-offline" in caplog.text
 
@@ -87,7 +86,7 @@ def test_long_random_tokens_score_without_numeric_warnings() -> None:
     import string
     import warnings
 
-    from policies.offline_scorer import OfflineScorer
+    from chatkit.policies.offline_scorer import OfflineScorer
 
     rng = random.Random(0)
     text = " ".join("".join(rng.choices(string.ascii_letters + string.digits, k=rng.randint(20, 60))) for _ in range(300))

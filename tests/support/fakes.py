@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 
+from chatkit.policies.base import Action, PolicyContext, Verdict
+
 from chatkit.decoding import DecodingConfig
 from chatkit.generator import Generation, GenerationStream
 from chatkit.types import Message, Role
-from policies.base import Action, PolicyContext, Verdict
 
 
 class CountingGenerator:
