@@ -22,7 +22,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
@@ -59,24 +59,36 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
 
 
 class RetryMiddleware(BaseRequestMiddleware):
-    """Waits out 429 answers (``retry_after``) and retries network errors with backoff, so no reply is lost."""
+    """Waits out 429 answers (``retry_after``) and retries network errors and 5xx answers with capped backoff until
+    the call goes through, so no reply is lost to a flaky or restarting API. One log line when the API becomes
+    unreachable and one when it is back, however long it stays away."""
 
-    def __init__(self, attempts: int = 6, base_delay_s: float = 0.5, max_delay_s: float = 30.0) -> None:
-        self.attempts, self.base_delay_s, self.max_delay_s = attempts, base_delay_s, max_delay_s
+    def __init__(self, base_delay_s: float = 0.5, max_delay_s: float = 30.0) -> None:
+        self.base_delay_s, self.max_delay_s = base_delay_s, max_delay_s
+        self._down_since: float | None = None
 
     async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
                        method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
-        for attempt in range(self.attempts - 1):
+        failures = 0
+        while True:
             try:
-                return await make_request(bot, method)
+                response = await make_request(bot, method)
             except TelegramRetryAfter as e:
-                log.warning("Telegram asked to wait %s s before %s", e.retry_after, type(method).__name__)
+                log.info("Telegram asked to wait %s s before %s", e.retry_after, type(method).__name__)
                 await asyncio.sleep(e.retry_after)
-            except TelegramNetworkError as e:
-                delay = min(self.max_delay_s, self.base_delay_s * 2**attempt)
-                log.warning("network error on %s (%s); retrying in %.1f s", type(method).__name__, e, delay)
-                await asyncio.sleep(delay)
-        return await make_request(bot, method)
+                continue
+            except (TelegramNetworkError, TelegramServerError) as e:
+                if self._down_since is None:
+                    self._down_since = time.monotonic()
+                    log.warning("Telegram API unreachable (%s: %s); retrying with backoff up to %g s",
+                                type(e).__name__, " ".join(str(e).split())[:200], self.max_delay_s)
+                await asyncio.sleep(min(self.max_delay_s, self.base_delay_s * 2**failures))
+                failures += 1
+                continue
+            if self._down_since is not None:
+                log.warning("Telegram API reachable again after %.0f s", time.monotonic() - self._down_since)
+                self._down_since = None
+            return response
 
 
 class RateLimiter:
@@ -334,8 +346,8 @@ async def run(chatbot: ChatBot, settings: TelegramSettings | None = None, *, api
     dispatcher = Dispatcher()
     dispatcher.include_router(build_router(chatbot, settings))
     try:
-        with contextlib.suppress(TelegramBadRequest):
-            await bot.set_my_commands(COMMANDS)
+        if not await _until_stopped(bot.set_my_commands(COMMANDS)):
+            return  # SIGTERM while the API was still unreachable: nothing was fetched, nothing is lost
         if settings.webhook_url:
             await _serve_webhook(dispatcher, bot, settings)
         else:
@@ -344,6 +356,26 @@ async def run(chatbot: ChatBot, settings: TelegramSettings | None = None, *, api
     finally:
         await chatbot.aclose()
         await bot.session.close()
+
+
+async def _until_stopped(call: Any) -> bool:
+    """Await a start-up call, which retries until the API answers; False if SIGINT or SIGTERM came first."""
+    import signal
+
+    loop, task = asyncio.get_running_loop(), asyncio.ensure_future(call)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.warning("stopped before the Telegram API answered")
+        return False
+    except TelegramBadRequest:
+        pass  # an API that refuses the command list still serves messages
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return True
 
 
 def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: TelegramSettings) -> Any:

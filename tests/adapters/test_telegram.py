@@ -279,3 +279,25 @@ def test_a_traceback_never_shows_the_token(monkeypatch: pytest.MonkeyPatch) -> N
     logged = stream.getvalue()
     assert "Traceback" in logged and "Cannot connect to host" in logged and "/bot***/getUpdates" in logged
     assert "test-token-abc" not in logged
+
+
+@pytest.mark.slow
+async def test_an_unreachable_api_is_retried_quietly_until_sigterm(tmp_path: Path) -> None:
+    config = tmp_path / "chatkit.toml"
+    config.write_text(f'[model]\npath = "tiny"\n[store]\npath = "{tmp_path / "c.sqlite3"}"\n')
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "CHATKIT_CONFIG": str(config)}
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "chatkit.cli", "telegram", "--api-base", closed,
+                                                env=env, stderr=subprocess.PIPE)
+    try:
+        await asyncio.sleep(8)  # model load, then several retries with backoff
+        assert proc.returncode is None, "it keeps trying instead of exiting"
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    log = stderr.decode()
+    assert proc.returncode == 0, log[-2000:]
+    assert log.count("Telegram API unreachable") == 1, log[-2000:]
+    assert "Traceback" not in log and "test-token-abc" not in log
