@@ -21,12 +21,11 @@ from chatkit.redis_store import RedisStore
 from chatkit.sqlite_store import SQLiteStore
 
 TESTS = Path(__file__).resolve().parents[1] / "support"
-ROOT = TESTS.parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(TESTS)}  # the test helpers; chatkit itself is the installed package
 
 
 def _python(code: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)])}
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE, text=True, env=ENV)
 
 
 CHATTER = """
@@ -104,8 +103,7 @@ asyncio.run(main())
 async def test_two_processes_take_turns_on_one_redis_conversation(redis_url: str) -> None:
     prefix = f"procs-{time.time_ns()}:"
     code = REDIS_CHATTER.format(url=redis_url, prefix=prefix)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)])}
-    procs = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), name], env=env) for name in ("a", "b")]
+    procs = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), name], env=ENV) for name in ("a", "b")]
     for p in procs:
         assert p.wait(60) == 0
     store = RedisStore(redis_url, prefix=prefix)
