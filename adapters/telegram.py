@@ -114,6 +114,35 @@ class RateLimiter:
         return False, first
 
 
+class UpdateLedger:
+    """Which fetched updates were handled to the end, so a shutdown confirms exactly those to Telegram.
+
+    Telegram confirms updates only through the offset of the next getUpdates; a polling loop stopped by SIGTERM
+    never sends it, and after a restart every update of the last batch came again: answered twice. An outer
+    middleware of the dispatcher, it notes each update as it starts and ends.
+    """
+
+    def __init__(self) -> None:
+        self.started: set[int] = set()
+        self.finished: set[int] = set()
+
+    async def __call__(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
+        self.started.add(event.update_id)
+        try:
+            return await handler(event, data)
+        finally:
+            self.finished.add(event.update_id)
+
+    def offset(self) -> int | None:
+        """The getUpdates offset that confirms every finished update and no unfinished or unstarted one.
+
+        Updates start in the order of their ids, so those never started all come after the last one that did."""
+        unfinished = self.started - self.finished
+        if unfinished:
+            return min(unfinished)
+        return max(self.finished) + 1 if self.finished else None
+
+
 class TelegramAdapter:
     """Translates Telegram messages into ChatBot turns. ``router`` is what a Dispatcher includes."""
 
@@ -352,10 +381,25 @@ async def run(chatbot: ChatBot, settings: TelegramSettings | None = None, *, api
             await _serve_webhook(dispatcher, bot, settings)
         else:
             await bot.delete_webhook(drop_pending_updates=False)
+            ledger = UpdateLedger()
+            dispatcher.update.outer_middleware(ledger)
             await dispatcher.start_polling(bot, tasks_concurrency_limit=settings.max_concurrency, handle_signals=True)
+            await _confirm(bot, ledger)
     finally:
         await chatbot.aclose()
         await bot.session.close()
+
+
+async def _confirm(bot: Bot, ledger: UpdateLedger) -> None:
+    """Tell Telegram which updates were handled before stopping, so a restart gets only the rest."""
+    offset = ledger.offset()
+    if offset is None:
+        return
+    try:
+        await asyncio.wait_for(bot.get_updates(offset=offset, limit=1, timeout=0), 10)
+        log.info("confirmed the updates before %d; later ones come again after a restart", offset)
+    except (TimeoutError, TelegramBadRequest) as e:
+        log.warning("could not confirm the handled updates (%s); a restart may answer some of them again", e)
 
 
 async def _until_stopped(call: Any) -> bool:

@@ -301,3 +301,39 @@ async def test_an_unreachable_api_is_retried_quietly_until_sigterm(tmp_path: Pat
     assert proc.returncode == 0, log[-2000:]
     assert log.count("Telegram API unreachable") == 1, log[-2000:]
     assert "Traceback" not in log and "test-token-abc" not in log
+
+
+@pytest.mark.slow
+async def test_sigterm_then_restart_answers_every_message_exactly_once(api: FakeBotAPI, tmp_path: Path) -> None:
+    config = tmp_path / "chatkit.toml"
+    config.write_text(f'[model]\npath = "tiny"\n[store]\npath = "{tmp_path / "c.sqlite3"}"\n'
+                      '[decoding]\nmax_new_tokens = 100\nmin_new_tokens = 100\n[telegram]\nmax_concurrency = 4\n')
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "CHATKIT_CONFIG": str(config)}
+    users = list(range(100, 124))
+
+    async def start() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(sys.executable, "-m", "chatkit.cli", "telegram", "--api-base", api.url,
+                                                    env=env, stderr=subprocess.DEVNULL)
+
+    for user in users:
+        api.message(f"hello, I am user {user}", user=user)
+    first = await start()
+    try:
+        await api.wait_for("sendMessage", 3, timeout=90)
+        first.send_signal(signal.SIGTERM)  # mid-batch: some answered, some running, some fetched but not started
+        assert await asyncio.wait_for(first.wait(), 90) == 0
+        answered_before = sum(bool(api.sent("sendMessage", chat=u)) for u in users)
+        assert answered_before < len(users), "the batch was not cut short; send more messages"
+        second = await start()
+        try:
+            await api.wait_for("sendMessage", len(users), timeout=120)
+            await asyncio.sleep(3)  # time for a duplicate to show up, if any
+        finally:
+            second.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(second.wait(), 90)
+    finally:
+        for proc in (first, locals().get("second")):
+            if proc is not None and proc.returncode is None:
+                proc.kill()
+    replies = {u: len(api.sent("sendMessage", chat=u)) for u in users}
+    assert set(replies.values()) == {1}, f"replies per user: {replies}"
