@@ -112,6 +112,17 @@ async def test_a_429_is_waited_out_and_no_reply_is_lost(api: FakeBotAPI) -> None
     assert [m["text"] for m in api.sent("sendMessage", chat=4)] == ["here you go.", "here you go."], "sent again after the 429"
 
 
+@pytest.mark.parametrize("failures", [[429] * 6, [502], [500, 502, 503]], ids=["six 429s", "a 502", "three 5xx"])
+async def test_a_reply_survives_rate_limits_and_server_errors_and_arrives_once(api: FakeBotAPI, failures: list[int]) -> None:
+    api.fail["sendMessage"] = list(failures)
+    async with polling(api, scripted("here you go.")):
+        api.message("hello", user=6)
+        await api.wait_for("sendMessage", len(failures) + 1, chat=6, timeout=30)
+        await asyncio.sleep(0.5)
+    delivered = [text for (chat, _), text in api.messages.items() if chat == 6]
+    assert delivered == ["here you go."]
+
+
 async def test_updates_without_text_never_crash_the_bot(api: FakeBotAPI) -> None:
     async with polling(api, scripted("still here.")):
         api.message(None, user=5, sticker={"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
