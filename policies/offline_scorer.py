@@ -23,7 +23,9 @@ from chatkit.policies.normalize import normalize
 
 BUCKETS = 1 << 18
 LABELS = ("toxicity", "identity_attack")
-_NOISE = re.compile(r"(?:\bRT\b|@\w+|https?://\S+|#)", re.IGNORECASE)
+# Tweet noise: retweet marks, links, hashtag signs, and mentions where tweets put them (leading the text, or before
+# a colon). A mid-sentence "@ss" is leetspeak, not a mention: it is left for normalization to fold into a word.
+_NOISE = re.compile(r"(?:\bRT\b|^(?:\s*\.?@\w+[:,]?)+|@\w+:|https?://\S+|#)", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9']+")
 
 

@@ -95,3 +95,14 @@ def test_long_random_tokens_score_without_numeric_warnings() -> None:
         scores = OfflineScorer().predict([text, "fuck you, you stupid idiot"])
     assert all(0.0 <= p <= 1.0 for s in scores for p in s.values())
     assert scores[1]["toxicity"] > 0.5, "ordinary scores are unchanged by the stable form"
+
+
+@pytest.mark.parametrize(("text", "blocked"), [
+    ("I h4te you, you @ss", True),  # a mid-sentence "@ss" is leetspeak, not a Twitter mention
+    ("@bob you are great", False),
+    ("RT @news: what a lovely day", False),
+    ("thanks @alice for the help", False),
+])
+def test_mentions_are_told_from_leetspeak(text: str, blocked: bool) -> None:
+    verdict = ToxicityPolicy().check(text, PolicyContext(Stage.INPUT))
+    assert (verdict.action == Action.BLOCK) is blocked, verdict
