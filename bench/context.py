@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from chatkit import ChatBot, Conversation, MemoryStore, Role, Settings, Store, StoredMessage
-from chatkit.generator import TransformersGenerator
+from chatkit.local import TransformersGenerator
 from chatkit.sqlite_store import SQLiteStore
 from chatkit.testing import RedisUnavailable, local_redis_server
 

@@ -17,7 +17,8 @@ from chatkit.errors import (
     StoreError,
     TransferError,
 )
-from chatkit.generator import Generation, GenerationStream, Generator, TransformersGenerator
+from chatkit.generator import Generation, GenerationStream, Generator
+from chatkit.local import TransformersGenerator
 from chatkit.store import Conversation, ConversationInfo, MemoryStore, Options, Retention, Store, StoredMessage, open_store
 from chatkit.types import Message, Reply, Role, Timings, Usage
 

@@ -78,7 +78,7 @@ class ChatBot:
         """A bot from a config file (or the defaults). ``model`` overrides ``model.path``: a catalogue
         name, a .gguf file or a directory. The default model is pulled once if it is not here yet, with
         one line through ``announce`` (default: a log warning)."""
-        from chatkit.generator import TransformersGenerator
+        from chatkit.local import TransformersGenerator
 
         settings = settings or load_settings(path)
         if model is not None:

@@ -168,7 +168,8 @@ def _when(timestamp: float) -> str:
 def _telegram(args: argparse.Namespace) -> int:
     import asyncio
 
-    from chatkit.adapters.telegram import make_bot, run
+    from chatkit.adapters.telegram import run
+    from chatkit.adapters.telegram_api import make_bot
     from chatkit.bot import ChatBot
 
     settings = _settings(args)

@@ -257,7 +257,8 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
     from transformers.utils import logging as hf_logging
 
     from chatkit.config import DEFAULT_SYSTEM_PROMPT
-    from chatkit.generator import load_chat_tokenizer, pick_device, pick_dtype
+    from chatkit.devices import pick_device, pick_dtype
+    from chatkit.local import load_chat_tokenizer
     from chatkit.models import resolve_model
 
     hf_logging.disable_progress_bar()

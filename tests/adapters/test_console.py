@@ -11,7 +11,7 @@ import pytest
 from chatkit.adapters.console import ConsoleChat
 
 from chatkit import ChatBot, MemoryStore, Settings
-from chatkit.generator import TransformersGenerator
+from chatkit.local import TransformersGenerator
 
 
 def console(generator: TransformersGenerator, lines: str, **kwargs: object) -> tuple[str, str, MemoryStore]:

@@ -14,7 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiogram import Dispatcher
-from chatkit.adapters.telegram import build_router, make_bot, split_message, webhook_app
+from chatkit.adapters.telegram import build_router, split_message, webhook_app
+from chatkit.adapters.telegram_api import make_bot
 from fakes import ScriptedGenerator
 from telegram_server import FakeBotAPI
 

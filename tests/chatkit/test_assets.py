@@ -6,7 +6,7 @@ import json
 import re
 
 from chatkit import ChatBot, Settings
-from chatkit.generator import TransformersGenerator
+from chatkit.local import TransformersGenerator
 from chatkit.models import bundled_model_path
 
 OPENERS = ["hi, how are you?", "what do you do for fun?", "do you have any pets?", "what did you do this weekend?",

@@ -7,7 +7,7 @@ import pytest
 from chatkit.policies.base import Action, PolicyContext, PolicySet, Verdict
 
 from chatkit import ChatBot, DecodingConfig, GenerationError, InvalidMessageError, MemoryStore, Role, Settings
-from chatkit.generator import TransformersGenerator
+from chatkit.local import TransformersGenerator
 
 GREEDY = DecodingConfig(temperature=0.0, max_new_tokens=24)
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from chatkit import ContextOverflowError, Message, Role
 from chatkit.context import TRUNCATION_MARKER, ContextWindow
-from chatkit.generator import TransformersGenerator
+from chatkit.local import TransformersGenerator
 
 words = st.text(alphabet="abcdefghij klmnop?!.,", min_size=1, max_size=120)
 

@@ -11,7 +11,7 @@ import torch
 
 from chatkit import ChatBot, DecodingConfig, Message, Role
 from chatkit.config import DEFAULT_SYSTEM_PROMPT
-from chatkit.generator import TransformersGenerator
+from chatkit.local import TransformersGenerator
 from chatkit.lora import AdapterError, DatasetError, LoraSettings, TrainingError, encode_chat, read_chats, train_lora
 
 ROOT = Path(__file__).resolve().parents[2]

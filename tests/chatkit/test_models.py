@@ -197,7 +197,7 @@ async def test_from_config_takes_a_catalogue_name() -> None:
 
 
 def test_auto_dtype_uses_bf16_only_where_it_pays(tmp_path: Path) -> None:
-    from chatkit.generator import cpu_has_fast_bf16, pick_dtype
+    from chatkit.devices import cpu_has_fast_bf16, pick_dtype
 
     wide = tmp_path / "wide"
     wide.mkdir()

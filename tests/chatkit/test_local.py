@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from chatkit import ChatBot, DecodingConfig, Message, ModelLoadError, Role
-from chatkit.generator import TransformersGenerator
+from chatkit.local import TransformersGenerator
 
 GREEDY = DecodingConfig(temperature=0.0, max_new_tokens=40)
 PROMPT = [Message(Role.SYSTEM, "You are a friendly chat partner."), Message(Role.USER, "what do you do for fun?")]
