@@ -9,25 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
-import re
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from chatkit.answer import Answer, OutputGate
 from chatkit.config import Settings, load_settings
 from chatkit.context import ContextWindow, DropHook, Prompt
 from chatkit.decoding import DecodingConfig
 from chatkit.decoding import preset as named_preset
 from chatkit.errors import ConfigError, InvalidMessageError, ModelLoadError
-from chatkit.generator import Generation, GenerationStream, Generator
+from chatkit.generator import Generator
 from chatkit.policies.base import Action, Decision, PolicyContext, PolicyLoadError, PolicySet, Stage, Verdict
 from chatkit.store import Conversation, MemoryStore, Options, Store, StoredMessage, check_store, open_store
-from chatkit.text import ELLIPSIS, clean_message, complete_sentences, end_cleanly
+from chatkit.text import clean_message
 from chatkit.types import Message, Reply, Role, Timings, Usage
 
 log = logging.getLogger(__name__)
@@ -159,8 +159,10 @@ class ChatBot:
                     conv, history, prompt, decoding = await self._context(key, text, explicit)
             adapter = conv.options.adapter if conv else None
             queued_s = time.perf_counter() - t0
-            result = _Answer()
-            async with aclosing(self._answer(result, prompt, decoding, adapter, key, (*recent, text), stream.live)) as pieces:
+            result = Answer()
+            moderate = partial(self._moderate, stage=Stage.OUTPUT, key=key, history=(*recent, text))
+            gate = OutputGate(self.generator, self.policies, self.settings.policies, moderate, key)
+            async with aclosing(gate.answer(result, prompt, decoding, adapter, stream.live)) as pieces:
                 async for piece in pieces:
                     yield piece
             generation = result.generation
@@ -170,78 +172,6 @@ class ChatBot:
                               first_token_s=None if generation.first_token_s is None else queued_s + generation.first_token_s)
             stream.reply = Reply(result.text, checked_in.verdicts + result.verdicts, usage, timings, result.finish_reason)
             await self._record(key, text, result.text, checked_in.verdicts, result.verdicts)
-
-    async def _answer(self, result: _Answer, prompt: Prompt, decoding: DecodingConfig, adapter: str | None, key: str,
-                      recent: tuple[str, ...], live: bool) -> AsyncIterator[str]:
-        """Generate, releasing text only once the output policies passed it.
-
-        Without output policies the text streams token by token. With them it is released sentence
-        by sentence. A sentence that a policy wants regenerated restarts the reply with a new seed
-        and stricter decoding, as long as nothing was shown yet (``live``: a person is reading the
-        stream); otherwise the reply ends at the last sentence that passed, or is the fallback.
-        """
-        attempts = self.settings.policies.max_regenerations + 1 if self.policies.output else 1
-        for attempt in range(attempts):
-            d = decoding if attempt == 0 else _stricter(decoding, attempt)
-            released: list[str] = []
-            failed: Action | None = None
-            gen_stream = self.generator.stream(prompt.messages, d, adapter)
-            async with aclosing(gen_stream):
-                if not self.policies.output:
-                    async for piece in gen_stream:
-                        released.append(piece)
-                        if live:
-                            yield piece
-                    if _cut_short(gen_stream):  # shown text cannot be taken back: mark the cut instead
-                        released[:] = [end_cleanly("".join(released))] if not live else [*released, ELLIPSIS]
-                        if live:
-                            yield ELLIPSIS
-                else:
-                    buffer = ""
-                    async for piece in gen_stream:
-                        buffer += piece
-                        while failed is None and (cut := _sentence_end(buffer)):
-                            sentence, buffer = buffer[:cut], buffer[cut:]
-                            failed = await self._release(sentence, result, released, key, recent, attempt)
-                            if failed is None and live:
-                                yield released[-1]
-                        if failed is not None:
-                            break
-                    if failed is None and _cut_short(gen_stream):  # drop the unfinished sentence
-                        buffer = complete_sentences(buffer) if released else end_cleanly(buffer)
-                    if failed is None and buffer.strip():
-                        failed = await self._release(buffer, result, released, key, recent, attempt)
-                        if failed is None and live:
-                            yield released[-1]
-            # a stream closed early (a sentence failed) has no result of its own
-            generation = gen_stream.result or Generation("".join(released), prompt.tokens, 0, "fallback", None, 0.0)
-            result.generation = generation
-            result.completion_tokens += generation.completion_tokens
-            result.generate_s += generation.generate_s
-            if failed is None:
-                result.text, result.finish_reason = "".join(released).strip(), generation.finish_reason
-                break
-            if failed == Action.REGENERATE and attempt + 1 < attempts and not (live and released):
-                log.info("conversation %s: regenerating the reply (attempt %d)", key, attempt + 2)
-                continue
-            result.text = "".join(released).strip() if live and released else self.settings.policies.fallback
-            result.finish_reason = "fallback"
-            break
-        shown = live and bool(released)  # what a live reader saw stays; otherwise they get the final text now
-        if not shown and result.text:
-            yield result.text
-
-    async def _release(self, text: str, result: _Answer, released: list[str], key: str, recent: tuple[str, ...],
-                       attempt: int) -> Action | None:
-        """Check one piece of output; on success append its (possibly redacted) text, else return the action."""
-        decision = await self._moderate(text, Stage.OUTPUT, key, recent)
-        kept = text if decision.action >= Action.REGENERATE else None  # what the user never saw, for the audit trail
-        result.verdicts += tuple(replace(v, attempt=attempt, part=len(released), checked_text=kept if v.action >= Action.REGENERATE
-                                         else None) for v in decision.verdicts)
-        if decision.action >= Action.REGENERATE:
-            return decision.action
-        released.append(decision.text)
-        return None
 
     async def prompt(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None) -> Prompt:
         """The prompt the model would see if ``text`` were sent now (nothing is generated or recorded)."""
@@ -421,38 +351,6 @@ def policies_from_settings(settings: Settings, *, load: bool = False) -> PolicyS
         raise ModelLoadError(f"{e}. Fix its [policies.NAME] options in {settings.source}, or set fail_open = true "
                              "there to run without it") from None
     return policies
-
-
-@dataclass
-class _Answer:
-    """What ``_answer`` produced, across its attempts."""
-
-    text: str = ""
-    finish_reason: str = "stop"
-    verdicts: tuple[Verdict, ...] = ()
-    completion_tokens: int = 0
-    generate_s: float = 0.0
-    generation: Generation | None = None
-
-
-_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")
-
-
-def _sentence_end(text: str) -> int | None:
-    """Where the first complete sentence of ``text`` ends (its trailing space included), if any."""
-    m = _SENTENCE_END.search(text)
-    return m.end() if m else None
-
-
-def _cut_short(stream: GenerationStream) -> bool:
-    return stream.result is not None and stream.result.finish_reason == "length"
-
-
-def _stricter(d: DecodingConfig, attempt: int) -> DecodingConfig:
-    """Decoding for a retry: another seed, and sampling even if the original was greedy (greedy would repeat itself)."""
-    seed = (d.seed if d.seed is not None else random.randrange(2**31)) + attempt
-    return d.with_overrides(seed=seed, temperature=max(0.3, 0.8 * (d.temperature or 0.8)),
-                            top_p=min(d.top_p, 0.9), dry_multiplier=max(d.dry_multiplier, 1.0))
 
 
 def _check_id(conversation_id: str) -> str:
