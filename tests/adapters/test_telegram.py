@@ -222,12 +222,16 @@ async def test_a_webhook_round_trip_and_a_wrong_secret_is_rejected(api: FakeBotA
     assert [m["text"] for m in api.sent("sendMessage", chat=13)] == ["hooked."]
 
 
+def cli_env(tmp_path: Path, extra: str = "") -> dict[str, str]:
+    """The environment of a `chatkit telegram` process on the tiny model, with its own store and the test token."""
+    config = tmp_path / "chatkit.toml"
+    config.write_text(f'[model]\npath = "tiny"\n[store]\npath = "{tmp_path / "c.sqlite3"}"\n{extra}')
+    return {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "CHATKIT_CONFIG": str(config)}
+
+
 @pytest.mark.slow
 async def test_the_cli_bot_finishes_its_reply_on_sigterm_and_never_logs_the_token(api: FakeBotAPI, tmp_path: Path) -> None:
-    config = tmp_path / "chatkit.toml"
-    config.write_text(f'[model]\npath = "tiny"\n[store]\npath = "{tmp_path / "c.sqlite3"}"\n'
-                      '[decoding]\nmax_new_tokens = 120\nmin_new_tokens = 120\n')
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "CHATKIT_CONFIG": str(config)}
+    env = cli_env(tmp_path, "[decoding]\nmax_new_tokens = 120\nmin_new_tokens = 120\n")
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "chatkit.cli", "-vv", "telegram", "--api-base", api.url,
                                                 env=env, stderr=subprocess.PIPE)
     try:
@@ -295,9 +299,7 @@ def test_a_traceback_never_shows_the_token(monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.mark.slow
 async def test_an_unreachable_api_is_retried_quietly_until_sigterm(tmp_path: Path) -> None:
-    config = tmp_path / "chatkit.toml"
-    config.write_text(f'[model]\npath = "tiny"\n[store]\npath = "{tmp_path / "c.sqlite3"}"\n')
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "CHATKIT_CONFIG": str(config)}
+    env = cli_env(tmp_path)
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "chatkit.cli", "telegram", "--api-base", closed,
                                                 env=env, stderr=subprocess.PIPE)
@@ -317,10 +319,7 @@ async def test_an_unreachable_api_is_retried_quietly_until_sigterm(tmp_path: Pat
 
 @pytest.mark.slow
 async def test_sigterm_then_restart_answers_every_message_exactly_once(api: FakeBotAPI, tmp_path: Path) -> None:
-    config = tmp_path / "chatkit.toml"
-    config.write_text(f'[model]\npath = "tiny"\n[store]\npath = "{tmp_path / "c.sqlite3"}"\n'
-                      '[decoding]\nmax_new_tokens = 100\nmin_new_tokens = 100\n[telegram]\nmax_concurrency = 4\n')
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "CHATKIT_CONFIG": str(config)}
+    env = cli_env(tmp_path, "[decoding]\nmax_new_tokens = 100\nmin_new_tokens = 100\n[telegram]\nmax_concurrency = 4\n")
     users = list(range(100, 124))
 
     async def start() -> asyncio.subprocess.Process:
