@@ -303,15 +303,20 @@ async def test_an_unreachable_api_is_retried_quietly_until_sigterm(tmp_path: Pat
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "chatkit.cli", "telegram", "--api-base", closed,
                                                 env=env, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    seen: list[bytes] = []
     try:
-        await asyncio.sleep(8)  # model load, then several retries with backoff
+        while not any(b"Telegram API unreachable" in line for line in seen):  # after the model and policies load
+            seen.append(await asyncio.wait_for(proc.stderr.readline(), 120))
+            assert seen[-1], b"".join(seen).decode()[-2000:]
+        await asyncio.sleep(6)  # several retries, with backoff: 0.5 + 1 + 2 s ...
         assert proc.returncode is None, "it keeps trying instead of exiting"
         proc.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+        _, rest = await asyncio.wait_for(proc.communicate(), 30)
     finally:
         if proc.returncode is None:
             proc.kill()
-    log = stderr.decode()
+    log = b"".join(seen).decode() + rest.decode()
     assert proc.returncode == 0, log[-2000:]
     assert log.count("Telegram API unreachable") == 1, log[-2000:]
     assert "Traceback" not in log and "test-token-abc" not in log
