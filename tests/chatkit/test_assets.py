@@ -1,4 +1,4 @@
-"""The bundled default model: what the package promises about it."""
+"""The bundled `tiny` model: what the package promises about it."""
 
 from __future__ import annotations
 
