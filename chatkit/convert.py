@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from chatkit.errors import ModelLoadError
+from chatkit.models import CARD
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def convert_gguf(gguf_file: Path, out: Path, *, card: dict[str, Any], readme: st
         with _bars(progress):
             model.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)
-        (tmp / "chatkit_model.json").write_text(json.dumps({**card, "dtype": "float32"}, indent=2) + "\n")
+        (tmp / CARD).write_text(json.dumps({**card, "dtype": "float32"}, indent=2) + "\n")
         if readme:
             (tmp / "README.md").write_text(readme, encoding="utf-8")
         tmp.chmod(0o755)  # mkdtemp's 0700 would hide a shared models directory from other users
