@@ -23,16 +23,18 @@ from typing import Any
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import BotCommand, Message
+from aiogram.types import BotCommand, Message, Update
 from chatkit.adapters.telegram_api import SECRET_ENV, UpdateLedger, confirm_handled, make_bot
 
 from chatkit.bot import ChatBot
 from chatkit.config import TelegramSettings
 from chatkit.errors import ChatkitError, ConfigError, InvalidMessageError
+from chatkit.types import Origin
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_LIMIT = 4096
+SOURCE_PREFIX = "telegram:update:"  # a delivery's source: which update it answers
 HELP = ("Send me a message and I'll answer. /reset starts our conversation afresh. "
         "In groups, mention me or reply to one of my messages.")
 COMMANDS = [BotCommand(command="start", description="say hello"), BotCommand(command="help", description="how I work"),
@@ -100,6 +102,7 @@ class TelegramAdapter:
         r.channel_post.register(self._ignore)
         r.edited_channel_post.register(self._ignore)
         r.shutdown.register(self.drain)
+        r.startup.register(self.deliver_pending)
 
     # -- keys and addressing ----------------------------------------------------------------------
     @staticmethod
@@ -166,9 +169,14 @@ class TelegramAdapter:
     async def _ignore(self, event: Any) -> None:
         log.debug("ignored an update without a new text message")
 
-    async def _text(self, message: Message, bot: Bot) -> None:
+    async def _text(self, message: Message, bot: Bot, event_update: Update) -> None:
         addressed, text = await self.addressed(message, bot)
         if not addressed:
+            return
+        origin = Origin(f"{SOURCE_PREFIX}{event_update.update_id}", str(message.chat.id))
+        known = await self.chatbot.store.delivery(origin.source)
+        if known is not None and known.delivered:
+            log.info("update %d was answered before; not again", event_update.update_id)
             return
         user = message.from_user.id if message.from_user else message.chat.id
         allowed, notice = self.limiter.allow(user)
@@ -182,11 +190,12 @@ class TelegramAdapter:
         try:
             async with self._typing(bot, message.chat.id):
                 if self.settings.stream:
-                    await self._stream(message, bot, text)
+                    await self._stream(message, bot, text, origin)
                 else:
-                    reply = await self.chatbot.reply(self.key(message), text)
+                    reply = await self.chatbot.reply(self.key(message), text, origin=origin)
                     for piece in split_message(reply.text):
                         await message.answer(piece)
+            await self.chatbot.store.mark_delivered(origin.source)
             self.replies += 1
         except InvalidMessageError as e:
             await message.answer(f"Sorry, I can't take that message: {e}.")
@@ -197,11 +206,11 @@ class TelegramAdapter:
             if task is not None:
                 self._in_flight.discard(task)
 
-    async def _stream(self, message: Message, bot: Bot, text: str) -> None:
+    async def _stream(self, message: Message, bot: Bot, text: str, origin: Origin) -> None:
         """Show the reply as it grows: a draft in private chats, an edited message elsewhere."""
         private = message.chat.type == "private"
         shown, last, sent = "", 0.0, None
-        stream = self.chatbot.stream(self.key(message), text)
+        stream = self.chatbot.stream(self.key(message), text, origin=origin)
         async with contextlib.aclosing(stream):
             async for piece in stream:
                 shown += piece
@@ -234,6 +243,16 @@ class TelegramAdapter:
             yield
         finally:
             task.cancel()
+
+    async def deliver_pending(self, bot: Bot) -> None:
+        """At start-up: send the replies that were recorded but never reached Telegram (the process died between)."""
+        for owed in await self.chatbot.store.undelivered():
+            if not owed.source.startswith(SOURCE_PREFIX):
+                continue  # another platform's
+            for piece in split_message(owed.text):
+                await bot.send_message(chat_id=int(owed.target), text=piece)
+            await self.chatbot.store.mark_delivered(owed.source)
+            log.info("delivered a reply owed since before the restart (%s)", owed.source)
 
     async def drain(self, timeout_s: float = 60.0) -> None:
         """Let replies in progress finish (on shutdown, e.g. SIGTERM)."""

@@ -19,8 +19,8 @@ from chatkit.errors import (
 )
 from chatkit.generator import Generation, GenerationStream, Generator
 from chatkit.local import TransformersGenerator
-from chatkit.store import Conversation, ConversationInfo, MemoryStore, Options, Retention, Store, StoredMessage, open_store
-from chatkit.types import Message, Reply, Role, Timings, Usage
+from chatkit.store import Conversation, ConversationInfo, Delivery, MemoryStore, Options, Retention, Store, StoredMessage, open_store
+from chatkit.types import Message, Origin, Reply, Role, Timings, Usage
 
 __version__ = "0.1.0"
 
@@ -34,6 +34,7 @@ __all__ = [
     "ConversationInfo",
     "ConversationNotFoundError",
     "DecodingConfig",
+    "Delivery",
     "Generation",
     "GenerationError",
     "GenerationStream",
@@ -43,6 +44,7 @@ __all__ = [
     "Message",
     "ModelLoadError",
     "Options",
+    "Origin",
     "Reply",
     "ReplyStream",
     "Retention",

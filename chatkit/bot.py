@@ -26,9 +26,9 @@ from chatkit.decoding import preset as named_preset
 from chatkit.errors import ConfigError, InvalidMessageError, ModelLoadError
 from chatkit.generator import Generator
 from chatkit.policies.base import Action, Decision, PolicyContext, PolicyLoadError, PolicySet, Stage, Verdict
-from chatkit.store import Conversation, MemoryStore, Options, Store, StoredMessage, check_store, open_store
+from chatkit.store import Conversation, Delivery, MemoryStore, Options, Store, StoredMessage, check_store, open_store
 from chatkit.text import clean_message
-from chatkit.types import Message, Reply, Role, Timings, Usage
+from chatkit.types import Message, Origin, Reply, Role, Timings, Usage
 
 log = logging.getLogger(__name__)
 
@@ -114,31 +114,44 @@ class ChatBot:
             await self.store.close()
 
     # -- turns ----------------------------------------------------------------------------------
-    async def reply(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None) -> Reply:
-        """Answer one user message and record both in the conversation."""
-        stream = self._stream(conversation_id, text, decoding, live=False)
+    async def reply(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None,
+                    origin: Origin | None = None) -> Reply:
+        """Answer one user message and record both in the conversation.
+
+        With an ``origin`` (a platform message), the reply is recorded as owed to it (``store.undelivered()``
+        until ``store.mark_delivered``), and the same origin again gets the recorded reply back with
+        ``finish_reason = "replayed"``, never a second answer.
+        """
+        stream = self._stream(conversation_id, text, decoding, live=False, origin=origin)
         async with aclosing(stream):
             async for _ in stream:
                 pass
         assert stream.reply is not None
         return stream.reply
 
-    def stream(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None) -> ReplyStream:
+    def stream(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None,
+               origin: Origin | None = None) -> ReplyStream:
         """Like ``reply``, but yields the reply's text as it is generated.
 
         The turn is recorded when the stream ends; a stream closed early records nothing. With
         output policies, text comes a sentence at a time, each only after the policies passed it.
         """
-        return self._stream(conversation_id, text, decoding, live=True)
+        return self._stream(conversation_id, text, decoding, live=True, origin=origin)
 
-    def _stream(self, conversation_id: str, text: str, decoding: DecodingConfig | None, live: bool) -> ReplyStream:
+    def _stream(self, conversation_id: str, text: str, decoding: DecodingConfig | None, live: bool,
+                origin: Origin | None = None) -> ReplyStream:
         key = _check_id(conversation_id)
         message = clean_message(text, self.settings.chat.max_message_chars)
-        return ReplyStream(lambda s: self._turn(s, key, message, decoding), live=live)
+        return ReplyStream(lambda s: self._turn(s, key, message, decoding, origin), live=live)
 
-    async def _turn(self, stream: ReplyStream, key: str, text: str, explicit: DecodingConfig | None) -> AsyncIterator[str]:
+    async def _turn(self, stream: ReplyStream, key: str, text: str, explicit: DecodingConfig | None,
+                    origin: Origin | None) -> AsyncIterator[str]:
         t0 = time.perf_counter()
         async with self._lock(key), self.store.lock(key):
+            if origin is not None and (known := await self.store.delivery(origin.source)) is not None:
+                yield known.text  # answered before (a redelivered update): the same reply, no second turn
+                stream.reply = Reply(known.text, finish_reason="replayed", timings=Timings(total_s=time.perf_counter() - t0))
+                return
             conv, history, prompt, decoding = await self._context(key, text, explicit)
             recent = tuple(m.content for m in history[-6:])
             checked_in = await self._moderate(text, Stage.INPUT, key, recent)
@@ -147,7 +160,7 @@ class ChatBot:
                 yield refusal
                 stream.reply = Reply(refusal, checked_in.verdicts, finish_reason="blocked",
                                      timings=Timings(total_s=time.perf_counter() - t0))
-                await self._record(key, text, refusal, checked_in.verdicts, ())
+                await self._record(key, text, refusal, checked_in.verdicts, (), origin)
                 return
             if checked_in.text != text:  # redacted: neither the model nor the store sees the original
                 text = checked_in.text
@@ -171,7 +184,7 @@ class ChatBot:
             timings = Timings(total_s=time.perf_counter() - t0, generate_s=result.generate_s,
                               first_token_s=None if generation.first_token_s is None else queued_s + generation.first_token_s)
             stream.reply = Reply(result.text, checked_in.verdicts + result.verdicts, usage, timings, result.finish_reason)
-            await self._record(key, text, result.text, checked_in.verdicts, result.verdicts)
+            await self._record(key, text, result.text, checked_in.verdicts, result.verdicts, origin)
 
     async def prompt(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None) -> Prompt:
         """The prompt the model would see if ``text`` were sent now (nothing is generated or recorded)."""
@@ -222,10 +235,11 @@ class ChatBot:
         return replace(decision, verdicts=tuple(replace(v, stage=str(stage)) for v in decision.verdicts))
 
     async def _record(self, key: str, user: str, reply: str, in_verdicts: tuple[Verdict, ...],
-                      out_verdicts: tuple[Verdict, ...]) -> None:
+                      out_verdicts: tuple[Verdict, ...], origin: Origin | None) -> None:
         now = time.time()
+        owed = Delivery(origin.source, key, origin.target, reply, created_at=now) if origin is not None else None
         await self.store.append(key, [StoredMessage(Role.USER, user, now, in_verdicts),
-                                      StoredMessage(Role.ASSISTANT, reply, now, out_verdicts)])
+                                      StoredMessage(Role.ASSISTANT, reply, now, out_verdicts)], owed)
 
     @asynccontextmanager
     async def _lock(self, key: str) -> AsyncIterator[None]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from chatkit.errors import StoreError
 from chatkit.policies.base import Verdict
-from chatkit.store import Conversation, ConversationInfo, Options, Retention, StoredMessage
+from chatkit.store import DELIVERY_KEEP_S, Conversation, ConversationInfo, Delivery, Options, Retention, StoredMessage
 from chatkit.types import Role
 
 log = logging.getLogger(__name__)
@@ -80,14 +80,49 @@ class RedisStore:
         return Conversation(key, messages, _options(meta.get("options", "{}")), float(meta["created_at"]),
                             float(meta["updated_at"]), total=int(total))
 
-    async def append(self, key: str, messages: Sequence[StoredMessage]) -> None:
+    async def append(self, key: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
         async with self._errors():
             pipe = self._redis.pipeline(transaction=True)
             pipe.rpush(self._msgs(key), *(_encode(m) for m in messages))
             if self.retention.max_turns:
                 pipe.ltrim(self._msgs(key), -self.retention.max_messages, -1)
             self._touch(pipe, key, time.time())
+            if delivery is not None:  # in the turn's MULTI/EXEC: recorded with it or not at all
+                d = delivery
+                pipe.hset(self._delivery(d.source), mapping={"key": d.key, "target": d.target, "text": d.text,
+                                                             "delivered": int(d.delivered), "created_at": d.created_at})
+                if not d.delivered:
+                    pipe.zadd(self._undelivered, {d.source: d.created_at})
             await pipe.execute()
+
+    def _delivery(self, source: str) -> str:
+        return f"{self.prefix}delivery:{source}"
+
+    @property
+    def _undelivered(self) -> str:
+        return f"{self.prefix}undelivered"
+
+    async def delivery(self, source: str) -> Delivery | None:
+        async with self._errors():
+            fields = await self._redis.hgetall(self._delivery(source))
+        return _delivery(source, fields) if fields else None
+
+    async def mark_delivered(self, source: str) -> None:
+        async with self._errors():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hset(self._delivery(source), "delivered", 1)
+            pipe.expire(self._delivery(source), DELIVERY_KEEP_S)  # kept as long as a redelivery can come
+            pipe.zrem(self._undelivered, source)
+            await pipe.execute()
+
+    async def undelivered(self) -> list[Delivery]:
+        async with self._errors():
+            sources = await self._redis.zrange(self._undelivered, 0, -1)
+            pipe = self._redis.pipeline(transaction=False)
+            for source in sources:
+                pipe.hgetall(self._delivery(source))
+            found = await pipe.execute() if sources else []
+        return [_delivery(source, fields) for source, fields in zip(sources, found, strict=True) if fields]
 
     async def set_options(self, key: str, options: Options) -> None:
         async with self._errors():
@@ -199,3 +234,8 @@ def _decode(raw: str) -> StoredMessage:
                              tuple(Verdict.from_dict(v) for v in d.get("verdicts", [])))
     except (ValueError, KeyError, TypeError) as e:
         raise StoreError(f"a message in Redis is unreadable: {e}") from None
+
+
+def _delivery(source: str, fields: dict[str, str]) -> Delivery:
+    return Delivery(source, fields["key"], fields["target"], fields["text"], fields.get("delivered") == "1",
+                    float(fields["created_at"]))

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from chatkit.errors import StoreError
 from chatkit.policies.base import Verdict
-from chatkit.store import Conversation, ConversationInfo, Options, Retention, StoredMessage, _no_lock
+from chatkit.store import DELIVERY_KEEP_S, Conversation, ConversationInfo, Delivery, Options, Retention, StoredMessage, _no_lock
 from chatkit.types import Role
 
 T = TypeVar("T")
@@ -39,6 +39,15 @@ CREATE TABLE IF NOT EXISTS messages (
     created_at REAL NOT NULL,
     verdicts TEXT NOT NULL DEFAULT '[]'
 );
+CREATE TABLE IF NOT EXISTS deliveries (
+    source TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    target TEXT NOT NULL,
+    text TEXT NOT NULL,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries(delivered, created_at);
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(key, id);
 CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations(updated_at);
 """
@@ -123,7 +132,7 @@ class SQLiteStore:
 
         return await self._run(op)
 
-    async def append(self, key: str, messages: Sequence[StoredMessage]) -> None:
+    async def append(self, key: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
         def op(db: sqlite3.Connection) -> None:
             now = time.time()
             with self._transaction(db):
@@ -133,6 +142,10 @@ class SQLiteStore:
                 db.executemany("INSERT INTO messages (key, role, content, created_at, verdicts) VALUES (?, ?, ?, ?, ?)",
                                [(key, str(m.role), m.content, m.created_at, _verdicts_json(m.verdicts)) for m in messages])
                 db.execute("UPDATE conversations SET message_count = message_count + ? WHERE key = ?", (len(messages), key))
+                if delivery is not None:  # in the turn's transaction: recorded with it or not at all
+                    d = delivery
+                    db.execute("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?)",
+                               (d.source, d.key, d.target, d.text, int(d.delivered), d.created_at))
                 if self.retention.max_turns:
                     keep = self.retention.max_messages
                     db.execute("DELETE FROM messages WHERE key = ? AND id NOT IN "
@@ -182,8 +195,24 @@ class SQLiteStore:
 
         await self._run(op)
 
+    async def delivery(self, source: str) -> Delivery | None:
+        row = await self._run(lambda db: db.execute(f"SELECT {_DELIVERY} FROM deliveries WHERE source = ?", (source,)).fetchone())
+        return None if row is None else _delivery(row)
+
+    async def mark_delivered(self, source: str) -> None:
+        await self._run(lambda db: db.execute("UPDATE deliveries SET delivered = 1 WHERE source = ?", (source,)))
+
+    async def undelivered(self) -> list[Delivery]:
+        rows = await self._run(lambda db: db.execute(f"SELECT {_DELIVERY} FROM deliveries WHERE delivered = 0 "
+                                                     "ORDER BY created_at").fetchall())
+        return [_delivery(r) for r in rows]
+
     async def prune(self) -> int:
-        return await self._run(self._expire)
+        def op(db: sqlite3.Connection) -> int:
+            db.execute("DELETE FROM deliveries WHERE delivered = 1 AND created_at < ?", (time.time() - DELIVERY_KEEP_S,))
+            return self._expire(db)
+
+        return await self._run(op)
 
     def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
         return _no_lock()
@@ -215,3 +244,10 @@ def _message(row: tuple[str, str, float, str]) -> StoredMessage:
     except (ValueError, KeyError, TypeError) as e:
         raise StoreError(f"a stored message has unreadable moderation verdicts: {e}") from None
     return StoredMessage(Role(row[0]), row[1], row[2], verdicts)
+
+
+_DELIVERY = "source, key, target, text, delivered, created_at"
+
+
+def _delivery(row: Sequence[Any]) -> Delivery:
+    return Delivery(row[0], row[1], row[2], row[3], bool(row[4]), row[5])

@@ -72,6 +72,25 @@ class Conversation:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """A reply owed to someone on a platform: written with its turn, marked delivered once the platform took it.
+
+    ``source`` is the platform's id of the message answered ("telegram:update:123"): a redelivered message is
+    recognised by it and never answered twice, and a reply the process died before sending is sent after a restart.
+    """
+
+    source: str
+    key: str  # the conversation
+    target: str  # where the reply goes, in the platform's terms (a chat id)
+    text: str
+    delivered: bool = False
+    created_at: float = field(default_factory=time.time)
+
+
+DELIVERY_KEEP_S = 2 * 86400  # delivered records older than this are pruned; Telegram redelivers within a day
+
+
+@dataclass(frozen=True)
 class ConversationInfo:
     key: str
     message_count: int
@@ -100,8 +119,20 @@ class Store(Protocol):
         """The conversation with its newest ``limit`` messages (all if None), or None if unknown."""
         ...
 
-    async def append(self, key: str, messages: Sequence[StoredMessage]) -> None:
-        """Add messages at the end, all or none; creates the conversation if needed."""
+    async def append(self, key: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
+        """Add messages at the end, all or none, with the delivery they owe if any; creates the conversation if needed."""
+        ...
+
+    async def delivery(self, source: str) -> Delivery | None:
+        """The delivery recorded for this platform message, if its turn was recorded."""
+        ...
+
+    async def mark_delivered(self, source: str) -> None:
+        """The platform accepted the reply."""
+        ...
+
+    async def undelivered(self) -> list[Delivery]:
+        """Replies recorded but not yet accepted by their platform, oldest first."""
         ...
 
     async def set_options(self, key: str, options: Options) -> None:
@@ -142,6 +173,7 @@ class MemoryStore:
     def __init__(self, retention: Retention | None = None) -> None:
         self.retention = retention or Retention()
         self._data: dict[str, Conversation] = {}
+        self._deliveries: dict[str, Delivery] = {}
 
     def _live(self, key: str) -> Conversation | None:
         conv = self._data.get(key)
@@ -156,12 +188,24 @@ class MemoryStore:
             return conv
         return replace(conv, messages=conv.messages[len(conv.messages) - limit:] if limit else (), total=len(conv.messages))
 
-    async def append(self, key: str, messages: Sequence[StoredMessage]) -> None:
+    async def append(self, key: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
         conv = self._live(key) or Conversation(key)
         kept = conv.messages + tuple(messages)
         if self.retention.max_turns:
             kept = kept[-self.retention.max_messages:]
         self._data[key] = replace(conv, messages=kept, updated_at=time.time())
+        if delivery is not None:
+            self._deliveries[delivery.source] = delivery
+
+    async def delivery(self, source: str) -> Delivery | None:
+        return self._deliveries.get(source)
+
+    async def mark_delivered(self, source: str) -> None:
+        if (d := self._deliveries.get(source)) is not None:
+            self._deliveries[source] = replace(d, delivered=True)
+
+    async def undelivered(self) -> list[Delivery]:
+        return sorted((d for d in self._deliveries.values() if not d.delivered), key=lambda d: d.created_at)
 
     async def set_options(self, key: str, options: Options) -> None:
         conv = self._live(key) or Conversation(key)
@@ -186,6 +230,8 @@ class MemoryStore:
         before = len(self._data)
         for key in list(self._data):
             self._live(key)
+        old = time.time() - DELIVERY_KEEP_S
+        self._deliveries = {s: d for s, d in self._deliveries.items() if not d.delivered or d.created_at > old}
         return before - len(self._data)
 
     def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:

@@ -27,6 +27,15 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a message came from on a platform, for exactly-once replies: ``source`` is the platform's id of the
+    message ("telegram:update:123"), ``target`` where the reply goes (a chat id)."""
+
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -46,4 +55,4 @@ class Reply:
     verdicts: tuple[Verdict, ...] = ()
     usage: Usage = field(default_factory=Usage)
     timings: Timings = field(default_factory=Timings)
-    finish_reason: str = "stop"  # stop | length | blocked | fallback
+    finish_reason: str = "stop"  # stop | length | blocked | fallback | replayed (this message was answered before)

@@ -124,6 +124,38 @@ async def test_a_reply_survives_rate_limits_and_server_errors_and_arrives_once(a
     assert delivered == ["here you go."]
 
 
+async def test_a_redelivered_update_is_never_answered_twice(api: FakeBotAPI) -> None:
+    chatbot = scripted("first answer.", "second answer.", "third answer.")
+    async with polling(api, chatbot):
+        update = api.message("hello", user=8)
+        await api.wait_for("sendMessage", 1, chat=8, timeout=10)
+    # the process died before confirming it; the next one (same store) is sent the update again
+    api.redeliver(update)
+    async with polling(api, chatbot):
+        api.message("and again", user=8)
+        await api.wait_for("sendMessage", 2, chat=8, timeout=10)
+        await asyncio.sleep(1.5)  # time for a third reply, if the redelivered update were answered again
+    assert [m["text"] for m in api.sent("sendMessage", chat=8)] == ["first answer.", "second answer."]
+    assert await chatbot.store.undelivered() == []
+
+
+async def test_a_reply_recorded_but_never_sent_is_delivered_after_a_restart(api: FakeBotAPI) -> None:
+    from chatkit import Origin
+
+    store = MemoryStore()
+    crashed = scripted("sorry for the wait.", store=store)  # the turn was recorded, then the process died
+    await crashed.reply("telegram:user:9", "are you there?", origin=Origin("telegram:update:1", "9"))
+    assert len(await store.undelivered()) == 1
+    restarted = scripted(store=store)  # it has nothing to generate: the owed reply must come from the store
+    async with polling(api, restarted):
+        await api.wait_for("sendMessage", 1, chat=9, timeout=10)
+        api.push(message={"message_id": 5, "date": 1, "chat": {"id": 9, "type": "private"},
+                          "from": {"id": 9, "is_bot": False, "first_name": "u"}, "text": "are you there?"})
+        await asyncio.sleep(1)  # update 1 again: already answered and delivered
+    assert [m["text"] for m in api.sent("sendMessage", chat=9)] == ["sorry for the wait."]
+    assert await store.undelivered() == []
+
+
 async def test_updates_without_text_never_crash_the_bot(api: FakeBotAPI) -> None:
     async with polling(api, scripted("still here.")):
         api.message(None, user=5, sticker={"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,

@@ -211,3 +211,20 @@ async def test_the_turn_that_drops_a_fact_already_sees_its_note() -> None:
             return
         await bot.reply("n", f"tell me something nice please, number {i}", decoding=short)
     raise AssertionError("the fact never left the window; make the window smaller")
+
+
+async def test_a_message_from_a_platform_is_answered_once_and_its_reply_is_owed_until_delivered() -> None:
+    from fakes import ScriptedGenerator
+
+    from chatkit import Origin
+
+    bot = ChatBot(ScriptedGenerator("Hello there."))  # a second generation would find no reply to give
+    first = await bot.reply("u", "hi", origin=Origin("telegram:update:7", "42"))
+    again = await bot.reply("u", "hi", origin=Origin("telegram:update:7", "42"))
+    assert (first.text, first.finish_reason) == ("Hello there.", "stop")
+    assert (again.text, again.finish_reason) == ("Hello there.", "replayed")
+    assert len(await bot.history("u")) == 2, "one turn, not two"
+    owed = await bot.store.undelivered()
+    assert [(d.source, d.target, d.text) for d in owed] == [("telegram:update:7", "42", "Hello there.")]
+    await bot.store.mark_delivered("telegram:update:7")
+    assert await bot.store.undelivered() == []

@@ -174,3 +174,21 @@ async def test_redis_that_is_not_there_gives_a_clear_error() -> None:
     with pytest.raises(StoreError, match="cannot reach Redis"):
         await store.load("a")
     await store.close()
+
+
+async def test_a_delivery_is_recorded_with_its_turn_and_kept_until_delivered(store: Store) -> None:
+    from chatkit.store import Delivery
+
+    assert await store.delivery("tg:1") is None and await store.undelivered() == []
+    await store.append("a", pair(0), Delivery("tg:1", "a", "42", "bot 0", created_at=1.0))
+    await store.append("b", pair(1), Delivery("tg:2", "b", "43", "bot 1", created_at=2.0))
+    await store.append("a", pair(2))  # a turn that owes nothing (the console)
+    assert [(d.source, d.key, d.target, d.text, d.delivered) for d in await store.undelivered()] == \
+        [("tg:1", "a", "42", "bot 0", False), ("tg:2", "b", "43", "bot 1", False)]
+    await store.mark_delivered("tg:1")
+    assert [d.source for d in await store.undelivered()] == ["tg:2"]
+    delivered = await store.delivery("tg:1")
+    assert delivered is not None and delivered.delivered and delivered.text == "bot 0"
+    await store.reset("a")  # forgetting the conversation does not forget what was already answered
+    assert await store.delivery("tg:1") is not None
+    await store.mark_delivered("unknown")  # nothing to mark: no error

@@ -25,6 +25,7 @@ class FakeBotAPI:
         self.fail: dict[str, list[int]] = defaultdict(list)  # method -> error codes to answer next
         self.messages: dict[tuple[int, int], str] = {}  # (chat, message id) -> text
         self._updates: list[dict[str, Any]] = []
+        self._pushed: dict[int, dict[str, Any]] = {}
         self._new_update = asyncio.Event()
         self._update_id = 0
         self._message_id = 1000
@@ -50,8 +51,14 @@ class FakeBotAPI:
     def push(self, **update: Any) -> int:
         self._update_id += 1
         self._updates.append({"update_id": self._update_id, **update})
+        self._pushed[self._update_id] = self._updates[-1]
         self._new_update.set()
         return self._update_id
+
+    def redeliver(self, update_id: int) -> None:
+        """Send an update again, as Telegram does when it never saw it confirmed."""
+        self._updates.append(self._pushed[update_id])
+        self._new_update.set()
 
     def message(self, text: str | None = None, *, user: int = 1, chat: int | None = None, chat_type: str = "private",
                 reply_to_bot: bool = False, mention: bool = False, kind: str = "message", **extra: Any) -> int:
