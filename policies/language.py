@@ -15,6 +15,9 @@ from typing import Any
 from chatkit.policies.base import Action, PolicyContext, Verdict, unit
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# Scripts written without spaces between words (Chinese, Japanese kana, Thai, Lao, Myanmar, Khmer): a run of them is
+# no single word, so their characters are counted instead, two to a word, roughly the length of a word there.
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # The commonest function words of a few languages: short messages are made of them, and they
 # tell languages apart far more reliably than langdetect's character statistics do at that length.
 FUNCTION_WORDS = {
@@ -75,23 +78,42 @@ class LanguagePolicy:
         detector.append(text)
         return detector
 
+    def allowed_script(self, unspaced: str) -> bool:
+        """Whether these unspaced-script characters can be an allowed language: langdetect mixes up Chinese, Japanese
+        and Korean on short text, but the script itself says which languages are possible."""
+        if any("\u3040" <= c <= "\u30ff" for c in unspaced):  # kana: Japanese
+            return "ja" in self.allowed
+        if all("\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in unspaced):  # Han alone
+            return bool({"zh-cn", "zh-tw", "ja"} & set(self.allowed))
+        return False
+
     def check(self, text: str, ctx: PolicyContext) -> Verdict:
-        words = _WORD.findall(text)
-        if len(words) < self.min_words:
-            return Verdict(self.name, Action.ALLOW, 0.0, f"too short to judge ({len(words)} words)")
-        shares = {lang: sum(w.lower() in vocab for w in words) / len(words) for lang, vocab in FUNCTION_WORDS.items()}
+        words = _WORD.findall(_UNSPACED.sub(" ", text))
+        unspaced = "".join(_UNSPACED.findall(text))
+        length = len(words) + len(unspaced) // 2
+        if length < self.min_words:
+            return Verdict(self.name, Action.ALLOW, 0.0, f"too short to judge ({length} words)")
+        shares = {lang: sum(w.lower() in vocab for w in words) / length for lang, vocab in FUNCTION_WORDS.items()}
         best = max(shares, key=lambda lang: shares[lang])
         if best in self.allowed and shares[best] >= 0.25:
             return Verdict(self.name, Action.ALLOW, 0.0, f"{best} function words ({shares[best]:.0%})")
         from langdetect.lang_detect_exception import LangDetectException
 
         try:
-            guesses = self._detector(" ".join(words)).get_probabilities()
+            # words only (no numbers, links or emoji to mislead it), but unspaced scripts as written: langdetect
+            # takes a run of Han characters without its punctuation for Korean
+            mostly_unspaced = 2 * len(unspaced) > length
+            guesses = self._detector(text if mostly_unspaced else " ".join(words)).get_probabilities()
         except LangDetectException:
             return Verdict(self.name, Action.ALLOW, 0.0, "no language detected")
+        if mostly_unspaced and self.allowed_script(unspaced):
+            return Verdict(self.name, Action.ALLOW, 0.0, f"written in a script of {', '.join(self.allowed)}")
         allowed = sum(g.prob for g in guesses if g.lang in self.allowed)
         top = guesses[0]
         score = 1.0 - allowed
-        if top.lang not in self.allowed and top.prob >= self.threshold:
+        # In unspaced scripts langdetect may split its guess between Chinese, Japanese and Korean; what counts there is
+        # that the allowed languages got next to nothing
+        sure = top.prob >= self.threshold or (mostly_unspaced and score >= self.threshold)
+        if top.lang not in self.allowed and sure:
             return Verdict(self.name, self.action, score, f"language {top.lang} ({top.prob:.2f}); allowed: {', '.join(self.allowed)}")
         return Verdict(self.name, Action.ALLOW, score, f"language {top.lang} ({top.prob:.2f})")

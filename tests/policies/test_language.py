@@ -38,3 +38,26 @@ def test_the_refusal_speaks_the_allowed_language() -> None:
     german = LanguagePolicy(allowed=["de"])
     assert german.check("I would love to hear about your weekend plans, they sound fun.", CTX).action == Action.BLOCK
     assert german.refusal is not None and german.refusal.startswith("Entschuldigung")
+
+
+UNSPACED = ["我今天很忙，没有时间和你聊天。", "這個問題我們明天再討論吧", "请告诉我怎么去火车站", "今日はとても忙しいので話せません",
+            "วันนี้ฉันยุ่งมากไม่มีเวลาคุย"]
+
+
+@pytest.mark.parametrize("text", UNSPACED)
+def test_scripts_without_spaces_are_judged_by_their_characters(english: LanguagePolicy, text: str) -> None:
+    verdict = english.check(text, CTX)  # a run of Han characters used to count as one word: "too short to judge"
+    assert verdict.action == Action.BLOCK and verdict.reason.startswith("language ")
+
+
+@pytest.mark.parametrize(("allowed", "text", "action"), [
+    (["zh-cn", "zh-tw"], UNSPACED[0], Action.ALLOW), (["zh-cn", "zh-tw"], UNSPACED[1], Action.ALLOW),
+    (["ja"], UNSPACED[3], Action.ALLOW), (["zh-cn"], UNSPACED[3], Action.BLOCK), (["th"], UNSPACED[4], Action.ALLOW),
+])
+def test_a_bot_in_those_languages_lets_them_through(allowed: list[str], text: str, action: Action) -> None:
+    assert LanguagePolicy(allowed=allowed).check(text, CTX).action == action
+
+
+@pytest.mark.parametrize("text", ["你好", "谢谢", "I love the word 你好 so much, it is lovely"])
+def test_short_or_mostly_english_text_with_han_passes(english: LanguagePolicy, text: str) -> None:
+    assert english.check(text, CTX).action == Action.ALLOW
