@@ -16,7 +16,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 from chatkit.config import TelegramSettings
-from chatkit.errors import ConfigError
+from chatkit.errors import ConfigError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class RetryMiddleware(BaseRequestMiddleware):
                 if self._down_since is None:
                     self._down_since = time.monotonic()
                     log.warning("Telegram API unreachable (%s: %s); retrying with backoff up to %g s",
-                                type(e).__name__, " ".join(str(e).split())[:200], self.max_delay_s)
+                                type(e).__name__, one_line(e, 200), self.max_delay_s)
                 await asyncio.sleep(min(self.max_delay_s, self.base_delay_s * 2**failures))
                 failures += 1
                 continue

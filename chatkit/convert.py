@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from chatkit.errors import ModelLoadError
+from chatkit.errors import ModelLoadError, one_line
 from chatkit.models import CARD
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,7 @@ def convert_gguf(gguf_file: Path, out: Path, *, card: dict[str, Any], readme: st
                 tokenizer = AutoTokenizer.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name)
                 model = AutoModelForCausalLM.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name, dtype=torch.float32)
         except (OSError, ValueError, KeyError, RuntimeError, TypeError) as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise ModelLoadError(f"cannot read {gguf_file} as a GGUF chat model: {first}") from None
+            raise ModelLoadError(f"cannot read {gguf_file} as a GGUF chat model: {one_line(e)}") from None
         if not getattr(tokenizer, "chat_template", None):
             raise ModelLoadError(f"{gguf_file} carries no chat template (tokenizer.chat_template); use a chat model")
         quantizer = getattr(model, "hf_quantizer", None)

@@ -17,15 +17,12 @@ def pick_device(device: str) -> str:
         if index >= count:
             raise ModelLoadError(f"device {device} is not available (this torch sees {count} CUDA GPUs"
                                  f"{'' if torch.version.cuda else '; it is a CPU-only build'}); use --device cpu or auto")
-    if device == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+    mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+    if device == "mps" and not mps:
         raise ModelLoadError("device mps is not available (Apple silicon with an MPS build of torch only); use --device cpu or auto")
     if device != "auto":
         return device
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
+    return "cuda" if torch.cuda.is_available() else "mps" if mps else "cpu"
 
 
 DTYPES = ("auto", "bfloat16", "float32", "float16")

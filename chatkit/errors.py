@@ -1,6 +1,13 @@
 """Exception types. Every message says what went wrong and what the user can do about it."""
 
 
+def one_line(e: BaseException, limit: int = 400) -> str:
+    """An exception's message on one line (libraries wrap long sentences over several, and a first line alone can stop
+    mid-sentence), at most ``limit`` characters; its type's name if it has no message."""
+    text = " ".join(str(e).split())
+    return (text[: limit - 3] + "...") if len(text) > limit else text or type(e).__name__
+
+
 class ChatkitError(Exception):
     """Base class of every error chatkit raises on purpose."""
 

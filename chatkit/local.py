@@ -19,7 +19,7 @@ from typing import Any
 
 from chatkit.decoding import DecodingConfig
 from chatkit.devices import DTYPES, pick_device, pick_dtype
-from chatkit.errors import GenerationError, ModelLoadError
+from chatkit.errors import GenerationError, ModelLoadError, one_line
 from chatkit.generator import Generation, GenerationStream
 from chatkit.models import resolve_model
 from chatkit.types import Message, Role
@@ -34,7 +34,7 @@ def load_chat_tokenizer(model_dir: Path) -> Any:
     try:
         tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     except (OSError, ValueError, TypeError) as e:
-        raise ModelLoadError(f"cannot load a tokenizer from {model_dir}: {_first_line(e)}") from None
+        raise ModelLoadError(f"cannot load a tokenizer from {model_dir}: {one_line(e)}") from None
     if not getattr(tokenizer, "chat_template", None):
         raise ModelLoadError(
             f"{model_dir} has no chat template; use a chat model, or add a 'chat_template' to its tokenizer_config.json"
@@ -96,7 +96,7 @@ class TransformersGenerator:
         try:
             model = AutoModelForCausalLM.from_pretrained(model_dir, local_files_only=True, dtype=getattr(torch, dt))
         except Exception as e:  # a corrupt weights file raises safetensors' own error type, among others
-            raise ModelLoadError(f"cannot load a causal language model from {model_dir}: {_first_line(e)}; "
+            raise ModelLoadError(f"cannot load a causal language model from {model_dir}: {one_line(e)}; "
                                  "pull or copy the model again") from None
         own = int(getattr(model.config, "max_position_embeddings", 0) or 2048)
         limit = min(max_context_tokens, own) if max_context_tokens else own
@@ -320,9 +320,3 @@ def _holdback(text: str, stops: Sequence[str]) -> int:
                 keep = max(keep, n)
                 break
     return keep
-
-
-def _first_line(e: BaseException) -> str:
-    """The exception's message on one line (libraries wrap long sentences over several), at most 400 characters."""
-    text = " ".join(str(e).split())
-    return (text[:397] + "...") if len(text) > 400 else text or type(e).__name__

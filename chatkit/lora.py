@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from chatkit.errors import ChatkitError
+from chatkit.errors import ChatkitError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +137,9 @@ def attach(model: Any, adapters: Mapping[str, Path], base_dir: Path) -> Any:
                     peft_model.load_adapter(str(path), adapter_name=name, is_trainable=False)
         except (RuntimeError, ValueError, KeyError) as e:
             raise AdapterError(f"adapter {name!r} was trained for base model {trained_on or 'unknown'}, which does not fit "
-                               f"the loaded base model {base_dir}: {str(e).strip().splitlines()[0][:300]}") from None
+                               f"the loaded base model {base_dir}: {one_line(e, 300)}") from None
         except Exception as e:  # a truncated or corrupt weights file (safetensors raises its own error type)
-            raise AdapterError(f"adapter {name!r}: cannot read {path} ({type(e).__name__}: {' '.join(str(e).split())[:300]}); "
+            raise AdapterError(f"adapter {name!r}: cannot read {path} ({type(e).__name__}: {one_line(e, 300)}); "
                                "train or copy the adapter again") from None
         if card.get("base_fingerprint") and base_id and card["base_fingerprint"] != base_id:
             log.warning("adapter %r was trained on another version of the base model (%s); its output may suffer",

