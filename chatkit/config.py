@@ -22,7 +22,7 @@ DEFAULT_SYSTEM_PROMPT = "You are a friendly chat partner."
 
 
 # never printed by `chatkit config show`; each may come from its environment variable instead
-SECRETS = {"token": "TELEGRAM_BOT_TOKEN", "webhook_secret": "TELEGRAM_WEBHOOK_SECRET"}
+SECRETS = {"token": "TELEGRAM_BOT_TOKEN", "webhook_secret": "TELEGRAM_WEBHOOK_SECRET", "api_keys": "CHATKIT_API_KEYS"}
 
 
 class _Section(BaseModel):
@@ -147,6 +147,27 @@ class TelegramSettings(_Section):
     webhook_secret: str = Field("", repr=False, description="Checked on every webhook call; prefer $TELEGRAM_WEBHOOK_SECRET.")
 
 
+class ServeSettings(_Section):
+    """``[serve]``: the HTTP API and web page of ``chatkit serve``. Keys come from $CHATKIT_API_KEYS (comma-separated)."""
+
+    host: str = Field("127.0.0.1", description="Where the server listens; 0.0.0.0 for every interface.")
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64, description="Server processes, each with its own model; share a Redis store past 1.")
+    api_keys: tuple[str, ...] = Field((), repr=False, description="Bearer keys; empty (and $CHATKIT_API_KEYS unset): no auth.")
+    rate_limit: int = Field(60, ge=0, description="Requests one key (or one client address) may make per rate_window_s; 0: no limit.")
+    rate_window_s: float = Field(60.0, gt=0.0, description="The rate limit's window.")
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="Larger request bodies get 413.")
+    cors_origins: tuple[str, ...] = Field((), description="Origins allowed to call the API from a browser; empty: none (CORS off).")
+    log_messages: bool = Field(False, description="Put message lengths and conversation ids in the access log (never the text).")
+    shutdown_timeout_s: float = Field(30.0, ge=0.0, description="On SIGTERM, streams in progress get this long to finish.")
+
+    def keys(self) -> tuple[str, ...]:
+        """The configured keys, else those in $CHATKIT_API_KEYS."""
+        if self.api_keys:
+            return self.api_keys
+        return tuple(k.strip() for k in os.environ.get(SECRETS["api_keys"], "").split(",") if k.strip())
+
+
 class Settings(_Section):
     model: ModelSettings = ModelSettings()
     chat: ChatSettings = ChatSettings()
@@ -155,6 +176,7 @@ class Settings(_Section):
     policies: PolicySettings = PolicySettings()
     adapters: AdapterSettings = AdapterSettings()
     telegram: TelegramSettings = TelegramSettings()
+    serve: ServeSettings = ServeSettings()
     source: str = Field("defaults", exclude=True, description="Where these settings came from.")
 
     def updated(self, section: str, **values: Any) -> Settings:

@@ -24,6 +24,10 @@ class InvalidMessageError(ChatkitError, ValueError):
     """A user message was rejected (empty, too long, not text)."""
 
 
+class MessageTooLongError(InvalidMessageError):
+    """A user message is over ``chat.max_message_chars``."""
+
+
 class ContextOverflowError(ChatkitError):
     """The prompt cannot fit the model's context window even after dropping history."""
 

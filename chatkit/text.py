@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from chatkit.errors import InvalidMessageError
+from chatkit.errors import InvalidMessageError, MessageTooLongError
 
 # C0/C1 controls except tab and newline; they carry no meaning in chat and confuse terminals and tokenizers.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -27,7 +27,7 @@ def clean_message(text: object, max_chars: int) -> str:
     if not text:
         raise InvalidMessageError("the message is empty; type some text")
     if len(text) > max_chars:
-        raise InvalidMessageError(
+        raise MessageTooLongError(
             f"the message is {len(text):,} characters, over the limit of {max_chars:,} "
             "(chat.max_message_chars); send a shorter one"
         )

@@ -91,3 +91,26 @@ async def store(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest)
     s = make_store(store_kind, tmp_path, url)
     yield s
     await s.close()
+
+
+# -- the HTTP server ---------------------------------------------------------------------------------
+@pytest.fixture
+def serve(generator: TransformersGenerator, tmp_path: Path) -> Iterator[object]:
+    """``serve(**serve_settings)`` -> base URL of chatkit's real server on 127.0.0.1, with the bundled model
+    (``generator=`` another backend, ``store=`` another store)."""
+    from contextlib import ExitStack
+
+    from chatkit.adapters.http import create_app
+    from http_server import http_settings, serving
+
+    from chatkit.bot import policies_from_settings
+    from chatkit.sqlite_store import SQLiteStore
+
+    with ExitStack() as stack:
+        def start(*, backend: object = None, store: Store | None = None, **serve_settings: object) -> str:
+            settings = http_settings(**serve_settings)
+            bot = ChatBot(backend or generator, settings=settings, policies=policies_from_settings(settings, load=True),
+                          store=store or SQLiteStore(tmp_path / f"http-{id(settings)}.sqlite3"))
+            return stack.enter_context(serving(create_app(bot)))
+
+        yield start

@@ -75,3 +75,27 @@ class ScriptedGenerator(CountingGenerator):
             stream.result = Generation(text, self.count_tokens(messages), len(words), self.finish_reason, 0.001, 0.01)
 
         return GenerationStream(pieces)
+
+
+class SlowGenerator(CountingGenerator):
+    """Streams 'word ' every ``interval`` seconds, up to ``words``; counts what it produced and whether it was closed,
+    so a test can see a stream stop when its reader goes away."""
+
+    def __init__(self, words: int = 200, interval: float = 0.05) -> None:
+        super().__init__()
+        self.words, self.interval = words, interval
+        self.produced = 0
+        self.closed = 0
+
+    def stream(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> GenerationStream:
+        async def pieces(stream: GenerationStream) -> AsyncIterator[str]:
+            try:
+                for _ in range(self.words):
+                    await asyncio.sleep(self.interval)
+                    self.produced += 1
+                    yield "word "
+            finally:
+                self.closed += 1
+            stream.result = Generation("word " * self.words, self.count_tokens(messages), self.words, "stop", 0.0, 0.0)
+
+        return GenerationStream(pieces)
