@@ -26,8 +26,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-PROTECTED = ("/v1/", "/metrics")
-DRAIN_LIMIT = 64_000_000  # a body over the limit but under this is read and dropped before the 413; larger ones are cut  # the page, /healthz and the API docs stay open: they hold nothing private
+PROTECTED = ("/v1/", "/metrics")  # the page, /healthz and the API docs stay open: they hold nothing private
+DRAIN_LIMIT = 64_000_000  # a body over the limit but under this is read and dropped before the 413; larger ones are cut
 
 
 def fingerprint(key: str) -> str:

@@ -180,9 +180,12 @@ class TransformersGenerator:
         cancel = threading.Event()
         prompt = self.encode(messages)
         bot_replies = [self._tokens(m.content) for m in messages if m.role == Role.ASSISTANT]
+        # the tokenizer is used on this thread only: split_special_tokens flips a flag on the shared Rust tokenizer, so a
+        # prompt encoded while the model thread tokenized something else came out with its control tokens split
+        breakers = {t for s in decoding.dry_sequence_breakers for t in self._tokens(s)}
         t0 = time.perf_counter()
         self._active.add(cancel)
-        future = loop.run_in_executor(self._executor, self._work, prompt, bot_replies, decoding, adapter, cancel,
+        future = loop.run_in_executor(self._executor, self._work, prompt, bot_replies, breakers, decoding, adapter, cancel,
                                       lambda kind, value: loop.call_soon_threadsafe(queue.put_nowait, (kind, value)))
         ids: list[int] = []
         emitted, first_token_s, reason, text = 0, None, "length", ""
@@ -225,8 +228,8 @@ class TransformersGenerator:
     def _tokens(self, text: str) -> list[int]:
         return list(self.tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True))
 
-    def _work(self, prompt: list[int], bot_replies: list[list[int]], decoding: DecodingConfig, adapter: str | None,
-              cancel: threading.Event, send: Callable[[str, Any], None]) -> None:
+    def _work(self, prompt: list[int], bot_replies: list[list[int]], breakers: set[int], decoding: DecodingConfig,
+              adapter: str | None, cancel: threading.Event, send: Callable[[str, Any], None]) -> None:
         """Runs in the model thread: generate, pushing token ids to ``send`` as they come."""
         import torch
 
@@ -238,7 +241,6 @@ class TransformersGenerator:
             if decoding.seed is not None:
                 torch.manual_seed(decoding.seed)
             input_ids = torch.tensor([prompt], device=self.model.device)
-            breakers = {t for s in decoding.dry_sequence_breakers for t in self._tokens(s)}
             chain = build_processors(decoding, prompt_len=len(prompt), bot_replies=bot_replies, breaker_ids=breakers,
                                      eos_ids=self.eos_token_ids)
             with torch.inference_mode(), self._adapter(adapter):

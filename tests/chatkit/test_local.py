@@ -94,6 +94,19 @@ async def test_a_seed_makes_sampling_reproducible(generator: TransformersGenerat
     assert a.text == b.text
 
 
+async def test_concurrent_requests_get_the_replies_they_would_get_alone(generator: TransformersGenerator) -> None:
+    # the model thread once tokenized while the event loop encoded a prompt; the shared tokenizer's split-special-tokens
+    # flag then leaked into the prompt, which lost its control tokens (an empty reply now and then under load)
+    import asyncio
+
+    d = DecodingConfig(temperature=0.0, max_new_tokens=6, dry_multiplier=0.8)
+    prompts = [[*PROMPT[:1], Message(Role.USER, f"hello number {i}")] for i in range(48)]
+    alone = [(await generator.generate(p, d)).text for p in prompts]
+    for _ in range(3):
+        together = await asyncio.gather(*(generator.generate(p, d) for p in prompts))
+        assert [g.text for g in together] == alone
+
+
 @pytest.fixture(scope="module")
 def chatml_dir(gpt2_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny GPT-2 with SmolLM2's ChatML markers as added special tokens and its chat template."""

@@ -78,7 +78,7 @@ class ScriptedGenerator(CountingGenerator):
 
 
 class SlowGenerator(CountingGenerator):
-    """Streams 'word ' every ``interval`` seconds, up to ``words``; counts what it produced and whether it was closed,
+    """Streams 'Word. ' every ``interval`` seconds, up to ``words``; counts what it produced and whether it was closed,
     so a test can see a stream stop when its reader goes away."""
 
     def __init__(self, words: int = 200, interval: float = 0.05) -> None:
@@ -93,9 +93,9 @@ class SlowGenerator(CountingGenerator):
                 for _ in range(self.words):
                     await asyncio.sleep(self.interval)
                     self.produced += 1
-                    yield "word "
+                    yield "Word. "  # a sentence each: output policies release it at once
             finally:
                 self.closed += 1
-            stream.result = Generation("word " * self.words, self.count_tokens(messages), self.words, "stop", 0.0, 0.0)
+            stream.result = Generation("Word. " * self.words, self.count_tokens(messages), self.words, "stop", 0.0, 0.0)
 
         return GenerationStream(pieces)

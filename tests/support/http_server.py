@@ -44,3 +44,37 @@ def http_settings(**serve: object) -> Settings:
     return validate_settings({"policies": {"toxicity": off, "bias": off, "language": off, "pii": off,
                                            "blocklist": {"options": {"words": [BLOCKED_WORD]}}},
                               "decoding": {"preset": "greedy", "max_new_tokens": 24}, "serve": serve}, "tests")
+
+
+def call(method: str, url: str, body: object = None, *, headers: dict[str, str] | None = None,
+         timeout: float = 60) -> tuple[int, dict[str, str], Any]:
+    """One request; returns (status, headers, body as JSON, or text when it is not JSON)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    data = None if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as r:
+            status, got, raw = r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        status, got, raw = e.code, dict(e.headers), e.read()
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        return status, got, json.loads(text) if text else None
+    except ValueError:
+        return status, got, text
+
+
+def sse_events(text: str) -> list[tuple[str, Any]]:
+    """Server-sent events as (event name, JSON data); unnamed events are 'message'."""
+    import json
+
+    events = []
+    for block in text.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        data = fields.get("data", "")
+        events.append((fields.get("event", "message"), data if data == "[DONE]" else json.loads(data)))
+    return events
