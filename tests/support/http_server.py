@@ -48,7 +48,7 @@ def http_settings(**serve: object) -> Settings:
 
 def call(method: str, url: str, body: object = None, *, headers: dict[str, str] | None = None,
          timeout: float = 60) -> tuple[int, dict[str, str], Any]:
-    """One request; returns (status, headers, body as JSON, or text when it is not JSON)."""
+    """One request; returns (status, headers with lower-case names, body as JSON, or text when it is not JSON)."""
     import json
     import urllib.error
     import urllib.request
@@ -58,9 +58,9 @@ def call(method: str, url: str, body: object = None, *, headers: dict[str, str] 
                                      headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as r:
-            status, got, raw = r.status, dict(r.headers), r.read()
+            status, got, raw = r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
     except urllib.error.HTTPError as e:
-        status, got, raw = e.code, dict(e.headers), e.read()
+        status, got, raw = e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
     text = raw.decode("utf-8", errors="replace")
     try:
         return status, got, json.loads(text) if text else None
