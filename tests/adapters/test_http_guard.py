@@ -8,9 +8,9 @@ from typing import Any
 
 import openai
 import pytest
+from chatkit.adapters.http_guard import RateLimiter
 from http_server import BLOCKED_WORD, call
 
-from chatkit.adapters.http_guard import RateLimiter
 from chatkit.redis_store import RedisStore
 
 KEY = {"Authorization": "Bearer k1"}
@@ -88,7 +88,7 @@ def test_cors_is_off_by_default_and_follows_the_config(serve: Any) -> None:
     assert headers["access-control-allow-origin"] == "https://shop.example"
 
 
-def test_healthz_reports_the_model_and_the_store(serve: Any, redis_url: str) -> None:
+def test_healthz_reports_the_model_and_the_store(serve: Any) -> None:
     status, _, body = call("GET", f"{serve()}/healthz")
     assert (status, body["status"], body["model"], body["model_loaded"], body["store"]) == (200, "ok", "tiny", True, "ok")
     down = serve(store=RedisStore("redis://127.0.0.1:1/0"))  # nothing listens on port 1
