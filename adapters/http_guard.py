@@ -106,7 +106,7 @@ class Guard:
 
     def _admit(self, scope: Scope) -> tuple[str, Any]:
         """Who is calling, and the error answer if they may not."""
-        if not scope["path"].startswith(PROTECTED):
+        if not _local_path(scope).startswith(PROTECTED):
             return "", None
         caller = "anonymous"
         if self.keys:
@@ -157,6 +157,12 @@ def _drained(response: ASGIApp) -> ASGIApp:
         await response(scope, receive, send)
 
     return drain_then_answer
+
+
+def _local_path(scope: Scope) -> str:
+    """The path within this app: a host app that mounts it at /chat passes /chat/v1/... with root_path /chat."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -129,3 +129,39 @@ def test_the_lora_example_in_three_commands(user_dir: tuple[Path, dict[str, str]
     done = run(chat, work, env, stdin="hi, do you sell books?\n")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
+
+
+@pytest.mark.slow
+def test_the_http_examples_against_chatkit_serve(user_dir: tuple[Path, dict[str, str]]) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    work, env = user_dir
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    here = f"127.0.0.1:{port}"  # the README's 127.0.0.1:8000, on a port that is free here
+    start = next(line.split("#")[0].strip() for line in block("sh", "chatkit serve").splitlines() if "chatkit serve" in line)
+    server = subprocess.Popen(f"{start} --port {port}", shell=True, cwd=work, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://{here}/healthz", timeout=1)
+                break
+            except OSError:
+                assert server.poll() is None, server.communicate()[1]
+                time.sleep(0.2)
+        (work / "client.py").write_text(block("python", "OpenAI(base_url").replace("127.0.0.1:8000", here))
+        done = run([sys.executable, "client.py"], work, env)
+        assert done.returncode == 0, done.stderr
+        first, second = done.stdout.splitlines()[:2]
+        assert first.rsplit(" ", 1)[1] in ("stop", "length", "content_filter") and second.strip()
+        curls = [line for line in block("sh", "curl -s").splitlines() if line.startswith("curl")]
+        outputs = [run(c.replace("127.0.0.1:8000", here), work, env).stdout for c in curls]
+        assert '"conversation_id":"alice"' in outputs[0] and "event: reply" in outputs[1]
+        assert outputs[2].count('"role":"user"') == 2
+    finally:
+        server.terminate()
+        server.wait(60)

@@ -125,3 +125,22 @@ def test_the_access_log_is_structured_and_holds_no_message_text(serve: Any, capl
         ("POST", "/v1/conversations/{conversation_id}/messages", 200), ("GET", "/v1/models", 401)]
     assert lines[0]["caller"] and lines[0]["caller"] != "k1" and lines[0]["ms"] > 0
     assert "zebra-quartz" not in caplog.text and "k1" not in caplog.text  # neither the text nor the key
+
+
+def test_mounted_in_a_host_app_it_keeps_its_keys_and_its_page_works(generator: Any, tmp_path: Any) -> None:
+    from chatkit.adapters.http import create_app
+    from fastapi import FastAPI
+    from http_server import http_settings, serving
+
+    from chatkit import ChatBot, MemoryStore
+
+    host = FastAPI()
+    bot = ChatBot(generator, settings=http_settings(api_keys=["k1"]), store=MemoryStore())
+    host.mount("/chat", create_app(bot))
+    with serving(host) as url:
+        assert call("GET", f"{url}/chat/v1/models")[0] == 401
+        status, _, models = call("GET", f"{url}/chat/v1/models", headers=KEY)
+        assert status == 200 and models["data"][0]["id"] == "tiny"
+        status, _, page = call("GET", f"{url}/chat/")
+        assert status == 200 and 'root + "v1/models"' in page
+        assert call("POST", f"{url}/chat/v1/conversations/x/messages", {"content": "hi"}, headers=KEY)[0] == 200
