@@ -10,9 +10,9 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from chatkit.decoding import DecodingConfig, describe_validation_error, parse_decoding, preset
 
@@ -147,13 +147,18 @@ class TelegramSettings(_Section):
     webhook_secret: str = Field("", repr=False, description="Checked on every webhook call; prefer $TELEGRAM_WEBHOOK_SECRET.")
 
 
+MIN_KEY_CHARS = 8  # shorter keys are guessable; and a masked "***" pasted back from `config show` must not become one
+
+
 class ServeSettings(_Section):
     """``[serve]``: the HTTP API and web page of ``chatkit serve``. Keys come from $CHATKIT_API_KEYS (comma-separated)."""
 
     host: str = Field("127.0.0.1", description="Where the server listens; 0.0.0.0 for every interface.")
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64, description="Server processes, each with its own model; share a Redis store past 1.")
-    api_keys: tuple[str, ...] = Field((), repr=False, description="Bearer keys; empty (and $CHATKIT_API_KEYS unset): no auth.")
+    api_keys: tuple[Annotated[str, StringConstraints(min_length=MIN_KEY_CHARS, pattern=r"^[^*\s]+$")], ...] = Field(
+        (), repr=False, description="Bearer keys (8+ characters, no '*': a masked '***' from `config show` is refused); "
+                                    "empty (and $CHATKIT_API_KEYS unset): no auth.")
     rate_limit: int = Field(60, ge=0, description="Requests one key (or one client address) may make per rate_window_s; 0: no limit.")
     rate_window_s: float = Field(60.0, gt=0.0, description="The rate limit's window.")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Larger request bodies get 413.")
@@ -163,9 +168,14 @@ class ServeSettings(_Section):
 
     def keys(self) -> tuple[str, ...]:
         """The configured keys, else those in $CHATKIT_API_KEYS."""
+        from chatkit.errors import ConfigError
+
         if self.api_keys:
             return self.api_keys
-        return tuple(k.strip() for k in os.environ.get(SECRETS["api_keys"], "").split(",") if k.strip())
+        keys = tuple(k.strip() for k in os.environ.get(SECRETS["api_keys"], "").split(",") if k.strip())
+        if any(len(k) < MIN_KEY_CHARS or "*" in k for k in keys):
+            raise ConfigError(f"${SECRETS['api_keys']}: each key needs at least {MIN_KEY_CHARS} characters and no '*'")
+        return keys
 
 
 class Settings(_Section):
@@ -203,10 +213,11 @@ class Settings(_Section):
 def _toml_line(key: str, value: Any) -> str:
     if key not in SECRETS:
         return f"{key} = {_toml_value(value)}"
+    masked, empty = ('["***"]', "[]") if isinstance(value, list | tuple) else ('"***"', '""')
     if value:
-        return f'{key} = "***"'
+        return f"{key} = {masked}"
     env = SECRETS[key]
-    return f'{key} = "***"  # from ${env}' if os.environ.get(env) else f'{key} = ""  # unset; ${env} is unset too'
+    return f"{key} = {masked}  # from ${env}" if os.environ.get(env) else f"{key} = {empty}  # unset; ${env} is unset too"
 
 
 def _toml_inline(d: dict[str, Any]) -> str:

@@ -7,8 +7,9 @@ import time
 from typing import Any
 
 import aiohttp
+import openai
 import pytest
-from fakes import SlowGenerator
+from fakes import FailingGenerator, SlowGenerator
 from http_server import BLOCKED_WORD, call, sse_events
 
 from chatkit import MemoryStore
@@ -112,8 +113,8 @@ def test_bad_conversation_ids_are_400s(url: str) -> None:
 
 
 def test_each_key_has_its_own_conversations(serve: Any) -> None:
-    url = serve(api_keys=["key-a", "key-b"])
-    a, b = {"Authorization": "Bearer key-a"}, {"Authorization": "Bearer key-b"}
+    url = serve(api_keys=["key-aaaa", "key-bbbb"])
+    a, b = {"Authorization": "Bearer key-aaaa"}, {"Authorization": "Bearer key-bbbb"}
     assert call("POST", f"{url}/v1/conversations/same/messages", {"content": "hello"}, headers=a)[0] == 200
     assert call("GET", f"{url}/v1/conversations/same", headers=b)[0] == 404
     assert call("GET", f"{url}/v1/conversations/same", headers=a)[0] == 200
@@ -154,3 +155,18 @@ async def test_two_hundred_concurrent_streams_are_all_answered_and_stored(serve:
     for i in (0, 99, 199):
         _, _, conv = await asyncio.to_thread(call, "GET", f"{url}/v1/conversations/load-{i}")
         assert [m["content"] for m in conv["messages"]] == [f"hello number {i}", replies[i][1]["text"]]
+
+
+@pytest.mark.parametrize("after", [0, 2])
+def test_a_crashed_backend_is_a_503_or_an_error_event_and_the_conversation_is_unchanged(serve: Any, after: int) -> None:
+    url = serve(backend=FailingGenerator(after=after), store=MemoryStore())
+    status, _, body = send(url, "broken", "hello")
+    assert status == 503 and body["error"]["code"] == "backend_unavailable" and "out of memory" in body["error"]["message"]
+    status, _, body = send(url, "broken", "hello", stream="true")
+    events = sse_events(body)
+    assert status == 200 and events[-1][0] == "error" and events[-1][1]["error"]["code"] == "backend_unavailable"
+    assert call("GET", f"{url}/v1/conversations/broken")[0] == 404
+    with pytest.raises(openai.APIStatusError) as e:
+        openai.OpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0).chat.completions.create(
+            model="chatkit", messages=[{"role": "user", "content": "hi"}])
+    assert e.value.status_code == 503

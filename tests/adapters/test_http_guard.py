@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 import openai
@@ -13,23 +14,23 @@ from http_server import BLOCKED_WORD, call
 
 from chatkit.redis_store import RedisStore
 
-KEY = {"Authorization": "Bearer k1"}
+KEY = {"Authorization": "Bearer key-0001"}
 
 
 def test_with_keys_set_only_a_valid_key_gets_in(serve: Any) -> None:
-    url = serve(api_keys=["k1", "k2"])
+    url = serve(api_keys=["key-0001", "key-0002"])
     for headers, code in [({}, "missing_api_key"), ({"Authorization": "Bearer nope"}, "invalid_api_key"),
                           ({"Authorization": "Basic azE6"}, "missing_api_key")]:
         status, _, body = call("GET", f"{url}/v1/models", headers=headers)
         assert (status, body["error"]["code"], body["error"]["type"]) == (401, code, "authentication_error")
     assert call("GET", f"{url}/metrics")[0] == 401
     assert call("GET", f"{url}/v1/models", headers=KEY)[0] == 200
-    assert call("GET", f"{url}/metrics", headers={"Authorization": "Bearer k2"})[0] == 200
+    assert call("GET", f"{url}/metrics", headers={"Authorization": "Bearer key-0002"})[0] == 200
     for open_path in ("/", "/healthz", "/openapi.json", "/docs"):
         assert call("GET", url + open_path)[0] == 200, open_path
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0).models.list()
-    assert openai.OpenAI(base_url=f"{url}/v1", api_key="k1", max_retries=0).models.list().data
+    assert openai.OpenAI(base_url=f"{url}/v1", api_key="key-0001", max_retries=0).models.list().data
 
 
 def test_keys_can_come_from_the_environment(serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,13 +41,13 @@ def test_keys_can_come_from_the_environment(serve: Any, monkeypatch: pytest.Monk
 
 
 def test_a_key_over_its_rate_limit_gets_429_with_retry_after(serve: Any) -> None:
-    url = serve(api_keys=["k1", "k2"], rate_limit=3, rate_window_s=60)
+    url = serve(api_keys=["key-0001", "key-0002"], rate_limit=3, rate_window_s=60)
     assert [call("GET", f"{url}/v1/models", headers=KEY)[0] for _ in range(3)] == [200, 200, 200]
     status, headers, body = call("GET", f"{url}/v1/models", headers=KEY)
     assert status == 429 and body["error"]["code"] == "rate_limit_exceeded"
     assert 1 <= int(headers["retry-after"]) <= 20  # one request's worth of the window
-    assert call("GET", f"{url}/v1/models", headers={"Authorization": "Bearer k2"})[0] == 200  # per key
-    client = openai.OpenAI(base_url=f"{url}/v1", api_key="k1", max_retries=0)
+    assert call("GET", f"{url}/v1/models", headers={"Authorization": "Bearer key-0002"})[0] == 200  # per key
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="key-0001", max_retries=0)
     with pytest.raises(openai.RateLimitError):
         client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}])
 
@@ -81,7 +82,7 @@ def test_cors_is_off_by_default_and_follows_the_config(serve: Any) -> None:
                  "Access-Control-Request-Headers": "authorization,content-type"}
     _, headers, _ = call("OPTIONS", f"{serve()}/v1/chat/completions", headers=preflight)
     assert "access-control-allow-origin" not in headers
-    url = serve(cors_origins=["https://shop.example"], api_keys=["k1"])
+    url = serve(cors_origins=["https://shop.example"], api_keys=["key-0001"])
     status, headers, _ = call("OPTIONS", f"{url}/v1/chat/completions", headers=preflight)
     assert status == 200 and headers["access-control-allow-origin"] == "https://shop.example"
     _, headers, _ = call("GET", f"{url}/v1/models", headers={**KEY, "Origin": "https://shop.example"})
@@ -116,15 +117,18 @@ def test_metrics_count_requests_tokens_verdicts_and_the_queue(serve: Any) -> Non
 
 
 def test_the_access_log_is_structured_and_holds_no_message_text(serve: Any, caplog: pytest.LogCaptureFixture) -> None:
-    url = serve(api_keys=["k1"])
+    url = serve(api_keys=["key-0001"])
     with caplog.at_level(logging.INFO, logger="chatkit.access"):
         call("POST", f"{url}/v1/conversations/log/messages", {"content": "my secret is zebra-quartz"}, headers=KEY)
         call("GET", f"{url}/v1/models")
+        deadline = time.monotonic() + 5  # the line is written once the response is sent, just after the client has it
+        while sum(r.name == "chatkit.access" for r in caplog.records) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "chatkit.access"]
     assert [(x["method"], x["route"], x["status"]) for x in lines] == [
         ("POST", "/v1/conversations/{conversation_id}/messages", 200), ("GET", "/v1/models", 401)]
-    assert lines[0]["caller"] and lines[0]["caller"] != "k1" and lines[0]["ms"] > 0
-    assert "zebra-quartz" not in caplog.text and "k1" not in caplog.text  # neither the text nor the key
+    assert lines[0]["caller"] and lines[0]["caller"] != "key-0001" and lines[0]["ms"] > 0
+    assert "zebra-quartz" not in caplog.text and "key-0001" not in caplog.text  # neither the text nor the key
 
 
 def test_mounted_in_a_host_app_it_keeps_its_keys_and_its_page_works(generator: Any, tmp_path: Any) -> None:
@@ -135,7 +139,7 @@ def test_mounted_in_a_host_app_it_keeps_its_keys_and_its_page_works(generator: A
     from chatkit import ChatBot, MemoryStore
 
     host = FastAPI()
-    bot = ChatBot(generator, settings=http_settings(api_keys=["k1"]), store=MemoryStore())
+    bot = ChatBot(generator, settings=http_settings(api_keys=["key-0001"]), store=MemoryStore())
     host.mount("/chat", create_app(bot))
     with serving(host) as url:
         assert call("GET", f"{url}/chat/v1/models")[0] == 401

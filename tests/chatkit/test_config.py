@@ -84,3 +84,23 @@ def test_decoding_overrides_are_validated() -> None:
         PRESETS["balanced"].with_overrides(temperature=-1)
     with pytest.raises(ConfigError, match="unknown decoding preset"):
         preset("nope")
+
+
+@pytest.mark.parametrize("keys", [["***"], ["short"], ["has space in it"]])
+def test_placeholder_or_guessable_api_keys_are_refused(keys: list[str]) -> None:
+    from chatkit.config import validate_settings
+
+    with pytest.raises(ConfigError, match=r"serve\.api_keys"):
+        validate_settings({"serve": {"api_keys": keys}}, "test")
+
+
+def test_the_shown_config_never_turns_a_masked_key_into_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatkit.config import validate_settings
+
+    shown = validate_settings({"serve": {"api_keys": ["a-real-key-123"]}}, "test").to_toml()
+    assert "a-real-key-123" not in shown
+    with pytest.raises(ConfigError, match=r"serve\.api_keys"):
+        validate_settings(tomllib.loads(shown), "pasted back")
+    monkeypatch.setenv("CHATKIT_API_KEYS", "x,***")
+    with pytest.raises(ConfigError, match="CHATKIT_API_KEYS"):
+        validate_settings({}, "env").serve.keys()

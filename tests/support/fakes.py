@@ -99,3 +99,21 @@ class SlowGenerator(CountingGenerator):
             stream.result = Generation("Word. " * self.words, self.count_tokens(messages), self.words, "stop", 0.0, 0.0)
 
         return GenerationStream(pieces)
+
+
+class FailingGenerator(CountingGenerator):
+    """A backend that crashes: raises GenerationError after ``after`` pieces, as a broken model or server would."""
+
+    def __init__(self, after: int = 0) -> None:
+        super().__init__()
+        self.after = after
+
+    def stream(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> GenerationStream:
+        from chatkit.errors import GenerationError
+
+        async def pieces(stream: GenerationStream) -> AsyncIterator[str]:
+            for _ in range(self.after):
+                yield "Fine. "
+            raise GenerationError("the model failed while generating: RuntimeError: out of memory")
+
+        return GenerationStream(pieces)
