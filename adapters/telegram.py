@@ -24,7 +24,7 @@ from aiogram import Bot, Dispatcher, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import BotCommand, Message, Update
-from chatkit.adapters.telegram_api import SECRET_ENV, UpdateLedger, confirm_handled, make_bot
+from chatkit.adapters.telegram_api import SECRET_ENV, UnconfirmedSend, UpdateLedger, confirm_handled, make_bot
 
 from chatkit.bot import ChatBot
 from chatkit.config import TelegramSettings
@@ -194,7 +194,8 @@ class TelegramAdapter:
                 else:
                     reply = await self.chatbot.reply(self.key(message), text, origin=origin)
                     for piece in split_message(reply.text):
-                        await message.answer(piece)
+                        with contextlib.suppress(UnconfirmedSend):  # may have arrived: counted as delivered
+                            await message.answer(piece)
             await self.chatbot.store.mark_delivered(origin.source)
             self.replies += 1
         except InvalidMessageError as e:
@@ -220,7 +221,8 @@ class TelegramAdapter:
                 if private:
                     await bot.send_message_draft(chat_id=message.chat.id, draft_id=message.message_id, text=shown)
                 elif sent is None:
-                    sent = await message.answer(shown)
+                    with contextlib.suppress(UnconfirmedSend):
+                        sent = await message.answer(shown)
                 else:
                     await _edit(sent, shown)
         final = stream.reply.text if stream.reply else shown
@@ -228,7 +230,8 @@ class TelegramAdapter:
         if sent is not None and pieces:
             await _edit(sent, pieces.pop(0))
         for piece in pieces:
-            await message.answer(piece)
+            with contextlib.suppress(UnconfirmedSend):
+                await message.answer(piece)
 
     @contextlib.asynccontextmanager
     async def _typing(self, bot: Bot, chat_id: int) -> AsyncIterator[None]:
@@ -250,7 +253,8 @@ class TelegramAdapter:
             if not owed.source.startswith(SOURCE_PREFIX):
                 continue  # another platform's
             for piece in split_message(owed.text):
-                await bot.send_message(chat_id=int(owed.target), text=piece)
+                with contextlib.suppress(UnconfirmedSend):
+                    await bot.send_message(chat_id=int(owed.target), text=piece)
             await self.chatbot.store.mark_delivered(owed.source)
             log.info("delivered a reply owed since before the restart (%s)", owed.source)
 

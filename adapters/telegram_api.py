@@ -12,7 +12,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import TelegramMethod
+from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 from chatkit.config import TelegramSettings
@@ -24,13 +24,22 @@ TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 
 
+class UnconfirmedSend(TelegramNetworkError):
+    """A message was sent, but the connection broke before Telegram answered: it may or may not have arrived, and
+    with ``unconfirmed_sends = "drop"`` it is not sent again. Callers count it as delivered."""
+
+
 class RetryMiddleware(BaseRequestMiddleware):
     """Waits out 429 answers (``retry_after``) and retries network errors and 5xx answers with capped backoff until
     the call goes through, so no reply is lost to a flaky or restarting API. One log line when the API becomes
-    unreachable and one when it is back, however long it stays away."""
+    unreachable and one when it is back, however long it stays away.
 
-    def __init__(self, base_delay_s: float = 0.5, max_delay_s: float = 30.0) -> None:
+    A message whose request went out but whose answer never came may have arrived: with ``resend_unconfirmed``
+    (the default) it is sent again and may arrive twice; without, it raises UnconfirmedSend and is not sent again."""
+
+    def __init__(self, base_delay_s: float = 0.5, max_delay_s: float = 30.0, *, resend_unconfirmed: bool = True) -> None:
         self.base_delay_s, self.max_delay_s = base_delay_s, max_delay_s
+        self.resend_unconfirmed = resend_unconfirmed
         self._down_since: float | None = None
 
     async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
@@ -44,6 +53,10 @@ class RetryMiddleware(BaseRequestMiddleware):
                 await asyncio.sleep(e.retry_after)
                 continue
             except (TelegramNetworkError, TelegramServerError) as e:
+                if not self.resend_unconfirmed and isinstance(method, SendMessage) and _maybe_sent(e):
+                    log.warning("a reply to chat %s may not have reached Telegram (%s); not sent again (unconfirmed_sends = "
+                                "\"drop\")", method.chat_id, one_line(e, 200))
+                    raise UnconfirmedSend(method=method, message=str(e)) from e
                 if self._down_since is None:
                     self._down_since = time.monotonic()
                     log.warning("Telegram API unreachable (%s: %s); retrying with backoff up to %g s",
@@ -55,6 +68,13 @@ class RetryMiddleware(BaseRequestMiddleware):
                 log.warning("Telegram API reachable again after %.0f s", time.monotonic() - self._down_since)
                 self._down_since = None
             return response
+
+
+def _maybe_sent(e: Exception) -> bool:
+    """Whether the request may have reached Telegram: anything but a connection that was never made."""
+    from aiohttp import ClientConnectorError
+
+    return isinstance(e, TelegramNetworkError) and not isinstance(e.__cause__, ClientConnectorError)
 
 
 class UpdateLedger:
@@ -120,7 +140,7 @@ def make_bot(settings: TelegramSettings, api_base: str | None = None) -> Bot:
         raise ConfigError(f"no Telegram bot token: set the {TOKEN_ENV} environment variable (from @BotFather)")
     base = api_base or settings.api_base
     session = AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else AiohttpSession()
-    session.middleware(RetryMiddleware())
+    session.middleware(RetryMiddleware(resend_unconfirmed=settings.unconfirmed_sends == "resend"))
     hide = _HideToken([token, os.environ.get(SECRET_ENV, ""), settings.webhook_secret])
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, _HideToken) and f.secrets == hide.secrets for f in handler.filters):

@@ -140,6 +140,9 @@ class TelegramSettings(_Section):
     rate_window_s: float = Field(60.0, gt=0.0, description="The rate limit's window.")
     max_concurrency: int = Field(16, ge=1, description="Updates handled at once.")
     typing_interval_s: float = Field(4.0, gt=0.5, description="How often the 'typing' action is renewed (it lasts 5 s).")
+    unconfirmed_sends: Literal["resend", "drop"] = Field(
+        "resend", description="A reply whose connection broke after it was sent may or may not have reached Telegram (the Bot "
+                              "API has no idempotency key): resend it (the user may get it twice) or drop it (may get none).")
     webhook_url: str = Field("", description="Public HTTPS URL of the webhook; empty: long polling.")
     webhook_host: str = Field("127.0.0.1", description="Where the webhook server listens.")
     webhook_port: int = Field(8080, ge=1, le=65535)

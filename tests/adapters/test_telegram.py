@@ -17,7 +17,7 @@ from aiogram import Dispatcher
 from chatkit.adapters.telegram import build_router, split_message, webhook_app
 from chatkit.adapters.telegram_api import make_bot
 from fakes import ScriptedGenerator
-from telegram_server import FakeBotAPI
+from telegram_server import DROP, FakeBotAPI
 
 from chatkit import ChatBot, MemoryStore, Settings
 from chatkit.config import TelegramSettings
@@ -122,6 +122,20 @@ async def test_a_reply_survives_rate_limits_and_server_errors_and_arrives_once(a
         await asyncio.sleep(0.5)
     delivered = [text for (chat, _), text in api.messages.items() if chat == 6]
     assert delivered == ["here you go."]
+
+
+@pytest.mark.parametrize(("mode", "arrived"), [("resend", 2), ("drop", 1)])
+async def test_a_connection_lost_after_telegram_took_a_reply(api: FakeBotAPI, mode: str, arrived: int) -> None:
+    # the Bot API has no idempotency key: a reply whose answer never came is either sent again (it may arrive twice)
+    # or counted as delivered (it may never arrive); unconfirmed_sends picks, and "drop" makes the user see it once
+    api.fail["sendMessage"] = [DROP]
+    chatbot = scripted("here you go.")
+    async with polling(api, chatbot, unconfirmed_sends=mode):
+        api.message("hello", user=12)
+        await api.wait_for("sendMessage", arrived, chat=12, timeout=20)
+        await asyncio.sleep(1.5)  # time for a resend that should not come
+    assert [text for (chat, _), text in api.messages.items() if chat == 12] == ["here you go."] * arrived
+    assert await chatbot.store.undelivered() == []
 
 
 async def test_a_redelivered_update_is_never_answered_twice(api: FakeBotAPI) -> None:

@@ -19,10 +19,13 @@ from aiohttp import web
 BOT = {"id": 4242, "is_bot": True, "first_name": "chatkit", "username": "chatkit_bot"}
 
 
+DROP = -1  # in FakeBotAPI.fail: carry the call out, then cut the connection before answering
+
+
 class FakeBotAPI:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.fail: dict[str, list[int]] = defaultdict(list)  # method -> error codes to answer next
+        self.fail: dict[str, list[int]] = defaultdict(list)  # method -> error codes (or DROP) to answer next
         self.messages: dict[tuple[int, int], str] = {}  # (chat, message id) -> text
         self._updates: list[dict[str, Any]] = []
         self._pushed: dict[int, dict[str, Any]] = {}
@@ -99,6 +102,13 @@ class FakeBotAPI:
             self.calls.append((method, params))
         if self.fail[method]:
             code = self.fail[method].pop(0)
+            if code == DROP:  # the call is carried out, but the connection breaks before the answer
+                handler = getattr(self, f"_{method}", None)
+                if handler:
+                    await handler(params)
+                assert request.transport is not None
+                request.transport.abort()
+                return web.Response()
             if code == 429:
                 return _error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
             return _error(code, "Internal Server Error")
