@@ -86,9 +86,15 @@ class ChatBot:
         check_store(settings.store)  # an unreachable store fails in a second, before anything slow loads
         policies = policies_from_settings(settings, load=True)  # a broken policy fails before the chat model loads
         m, a = settings.model, settings.adapters
-        generator = TransformersGenerator.load(m.path or None, device=m.device, dtype=m.dtype, threads=m.threads,
-                                               max_context_tokens=m.max_context_tokens, adapters=a.paths,
-                                               default_adapter=a.default or None, merge=a.merge, announce=announce)
+        generator: Generator
+        if m.backend == "openai":
+            from chatkit.remote import OpenAIBackend
+
+            generator = OpenAIBackend.from_settings(settings, announce=announce)
+        else:
+            generator = TransformersGenerator.load(m.path or None, device=m.device, dtype=m.dtype, threads=m.threads,
+                                                   max_context_tokens=m.max_context_tokens, adapters=a.paths,
+                                                   default_adapter=a.default or None, merge=a.merge, announce=announce)
         on_drop = None
         if settings.chat.notes:
             from chatkit.context import SelfNotes

@@ -38,6 +38,17 @@ class ModelSettings(_Section):
     threads: int = Field(0, ge=0, description="CPU threads for torch; 0 keeps torch's default.")
     max_context_tokens: int = Field(2048, ge=0, description="Context window in tokens, at most the model's own; 0: the model's own "
                                                             "limit (8,192 for smollm2-135m: slow on a CPU as a chat grows).")
+    backend: Literal["local", "openai"] = Field("local", description="local: the model runs here; openai: an OpenAI-compatible "
+                                                                      "server (vLLM, llama.cpp, TGI, Ollama, transformers serve).")
+    base_url: str = Field("", description="openai backend: the server's API root, e.g. http://127.0.0.1:8001/v1. Key: "
+                                          "$CHATKIT_BACKEND_API_KEY.")
+    name: str = Field("", description="openai backend: the model id the server serves.")
+    tokenizer: str = Field("", description="openai backend: a local copy of the model's tokenizer (catalogue name or directory) "
+                                           "for exact token counts; empty: a conservative estimate.")
+    vendor_fields: bool = Field(True, description="openai backend: send repetition_penalty, top_k, min_p, typical_p, "
+                                                  "min_tokens and DRY as vLLM and llama.cpp take them.")
+    timeout_s: float = Field(60.0, gt=0.0, description="openai backend: the longest wait for the server's next bytes.")
+    retries: int = Field(3, ge=0, le=20, description="openai backend: retries, with backoff, of 429, 5xx and connection errors.")
 
 
 class ChatSettings(_Section):
@@ -126,6 +137,8 @@ class AdapterSettings(_Section):
     paths: dict[str, str] = Field(default_factory=dict, description="name -> adapter directory ('bundled:NAME' for shipped ones).")
     default: str = Field("", description="The adapter a conversation uses unless it picks another; empty: the base model.")
     merge: bool = Field(False, description="Merge a single adapter into the base weights: faster, no switching.")
+    served: dict[str, str] = Field(default_factory=dict, description="openai backend: adapter name -> the model id the server "
+                                                                      "serves it as (vLLM: --lora-modules NAME=PATH).")
 
 
 class TelegramSettings(_Section):

@@ -114,3 +114,34 @@ def serve(generator: TransformersGenerator, tmp_path: Path) -> Iterator[object]:
             return stack.enter_context(serving(create_app(bot)))
 
         yield start
+
+
+# -- a real inference engine ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def engine_url() -> Iterator[str]:
+    """``transformers serve`` with the bundled model, for the whole run; skips (saying why) if it cannot start."""
+    from engine import EngineUnavailable, transformers_serve
+
+    try:
+        with transformers_serve(bundled_model_path()) as url:
+            yield url
+    except EngineUnavailable as e:
+        pytest.skip(f"{e}; the remote backend is untested against a real engine in this run")
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer() -> object:
+    from chatkit.local import load_chat_tokenizer
+
+    return load_chat_tokenizer(bundled_model_path())
+
+
+@pytest.fixture
+async def remote(engine_url: str, tiny_tokenizer: object) -> AsyncIterator[object]:
+    """An OpenAIBackend talking to ``transformers serve`` (which refuses vendor fields), with the model's tokenizer."""
+    from chatkit.remote import OpenAIBackend
+
+    backend = OpenAIBackend(engine_url, str(bundled_model_path()), tokenizer=tiny_tokenizer, max_context_tokens=512,
+                            vendor_fields=False)
+    yield backend
+    await backend.aclose()
