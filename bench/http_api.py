@@ -32,6 +32,7 @@ import aiohttp
 
 from chatkit import ChatBot
 from chatkit.config import load_settings
+from chatkit.testing import free_port
 
 CONFIG = """
 [model]
@@ -147,9 +148,7 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = p.parse_args()
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "chatkit.toml"
         config.write_text(CONFIG.format(model=args.model, store=Path(tmp) / "bench.sqlite3", tokens=args.max_new_tokens,

@@ -3,8 +3,9 @@
 Layout under a prefix (default ``chatkit:``): a hash per conversation (options and times), a
 list per conversation (messages as JSON), and a sorted set indexing conversations by update
 time. An append is one MULTI/EXEC transaction. Turns of one conversation are serialised across
-processes by a Redis lock with a timeout, renewed while its holder lives, so a crashed holder
-blocks the conversation only until the timeout runs out.
+processes by a Redis lock that lives ``lock_ttl_s`` unless renewed; its holder renews it (a
+heartbeat every third of that) while it lives, so a killed holder blocks the conversation for
+``lock_ttl_s`` at most, however long turns may take.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ log = logging.getLogger(__name__)
 
 class RedisStore:
     def __init__(self, url: str = "redis://127.0.0.1:6379/0", *, retention: Retention | None = None,
-                 lock_timeout_s: float = 120.0, prefix: str = "chatkit:") -> None:
+                 lock_ttl_s: float = 5.0, lock_wait_s: float = 120.0, prefix: str = "chatkit:") -> None:
         import redis.asyncio as aioredis
 
         self.url = url
         self.retention = retention or Retention()
-        self.lock_timeout_s = lock_timeout_s
+        self.lock_ttl_s, self.lock_wait_s = lock_ttl_s, lock_wait_s
         self.prefix = prefix
         self._redis = aioredis.Redis.from_url(url, decode_responses=True)
 
@@ -189,15 +190,15 @@ class RedisStore:
     async def lock(self, key: str) -> AsyncIterator[None]:
         from redis.exceptions import LockError
 
-        lock = self._redis.lock(f"{self.prefix}lock:{key}", timeout=self.lock_timeout_s, sleep=0.02,
-                                blocking_timeout=self.lock_timeout_s * 2, thread_local=False)
+        lock = self._redis.lock(f"{self.prefix}lock:{key}", timeout=self.lock_ttl_s, sleep=0.02,
+                                blocking_timeout=self.lock_wait_s, thread_local=False)
         async with self._errors():
             try:
                 acquired = await lock.acquire()
             except LockError as e:
                 raise StoreError(f"conversation {key!r} is locked: {e}") from None
         if not acquired:
-            raise StoreError(f"conversation {key!r} stayed busy in another process for {self.lock_timeout_s * 2:.0f} s; try again")
+            raise StoreError(f"conversation {key!r} stayed busy in another process for {self.lock_wait_s:.0f} s; try again")
         renew = asyncio.create_task(self._renew(lock))
         try:
             yield
@@ -207,8 +208,8 @@ class RedisStore:
                 await lock.release()
 
     async def _renew(self, lock: Any) -> None:
-        while True:
-            await asyncio.sleep(self.lock_timeout_s / 3)
+        while True:  # the heartbeat: a holder that stops beating (killed) frees the conversation within lock_ttl_s
+            await asyncio.sleep(self.lock_ttl_s / 3)
             await lock.reacquire()
 
     async def close(self) -> None:

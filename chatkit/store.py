@@ -255,7 +255,7 @@ def open_store(settings: StoreSettings) -> Store:
     if settings.backend == "redis":
         from chatkit.redis_store import RedisStore
 
-        return RedisStore(settings.url, retention=retention, lock_timeout_s=settings.lock_timeout_s)
+        return RedisStore(settings.url, retention=retention, lock_ttl_s=settings.lock_ttl_s, lock_wait_s=settings.lock_wait_s)
     from chatkit.sqlite_store import SQLiteStore, default_path
 
     return SQLiteStore(settings.path or default_path(), retention=retention)

@@ -120,7 +120,7 @@ def serve(generator: TransformersGenerator, tmp_path: Path) -> Iterator[object]:
 @pytest.fixture(scope="session")
 def engine_url() -> Iterator[str]:
     """``transformers serve`` with the bundled model, for the whole run; skips (saying why) if it cannot start."""
-    from engine import EngineUnavailable, transformers_serve
+    from chatkit.testing import EngineUnavailable, transformers_serve
 
     try:
         with transformers_serve(bundled_model_path()) as url:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from http_server import call, sse_events
+
+from chatkit.testing import free_port
 
 CONFIG = """
 [model]
@@ -33,12 +34,6 @@ enabled = false
 [serve]
 port = {port}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
@@ -93,3 +88,55 @@ def test_several_workers_share_one_store(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         output = proc.communicate(timeout=60)[0]
     assert output.count("Started server process") == 2
+
+
+@pytest.mark.slow
+async def test_three_workers_on_redis_lose_nothing_when_one_is_killed_mid_stream(tmp_path: Path, redis_url: str) -> None:
+    import asyncio
+    import uuid
+
+    import aiohttp
+
+    run = uuid.uuid4().hex[:8]
+    port = free_port()
+    config = tmp_path / "chatkit.toml"
+    config.write_text(CONFIG.format(store="", port=port).replace('path = ""', f'backend = "redis"\nurl = "{redis_url}"')
+                      .replace("min_new_tokens = 300", "min_new_tokens = 120"))
+    proc, url = start(tmp_path, "--workers", "3", "--config", str(config))
+    try:
+        workers = [int(p) for p in subprocess.run(["pgrep", "-f", "-P", str(proc.pid), "spawn_main"], capture_output=True,
+                                                   text=True).stdout.split()]
+        assert len(workers) == 3
+
+        async def turn(session: aiohttp.ClientSession, cid: str) -> str:
+            try:
+                async with session.post(f"{url}/v1/conversations/{cid}/messages?stream=true",
+                                        json={"content": "tell me a long story"}) as r:
+                    return "done" if "event: reply" in await r.text() else "cut"
+            except aiohttp.ClientError:
+                return "cut"
+
+        ids = [f"{run}-{i}" for i in range(18)]
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+            turns = [asyncio.create_task(turn(session, cid)) for cid in ids]
+            await asyncio.sleep(1.5)  # every stream has started; some worker is mid-reply on several
+            os.kill(workers[0], signal.SIGKILL)
+            outcomes = await asyncio.gather(*turns)
+            assert "cut" in outcomes and "done" in outcomes
+            for cid, outcome in zip(ids, outcomes, strict=True):
+                _, _, conv = await asyncio.to_thread(call, "GET", f"{url}/v1/conversations/{cid}")
+                recorded = conv["messages"] if isinstance(conv, dict) and "messages" in conv else []
+                assert len(recorded) == (2 if outcome == "done" else 0), (cid, outcome, recorded)  # never half a turn
+            # every conversation is usable again: changing options takes its lock, and a lock the killed worker held
+            # is free after store.lock_ttl_s (5 s), not after the 120 s a turn may wait
+            t0 = time.monotonic()
+            short = {"decoding": {"min_new_tokens": 0, "max_new_tokens": 8}}
+            changed = await asyncio.gather(*(asyncio.to_thread(call, "PUT", f"{url}/v1/conversations/{cid}/options", short,
+                                                               timeout=120) for cid in ids))
+            assert [status for status, _, _ in changed] == [200] * len(ids) and time.monotonic() - t0 < 15
+            again = await asyncio.gather(*(asyncio.to_thread(call, "POST", f"{url}/v1/conversations/{cid}/messages",
+                                                             {"content": "and then?"}, timeout=120) for cid in ids))
+            assert [status for status, _, _ in again] == [200] * len(ids)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)

@@ -91,7 +91,7 @@ from chatkit import ChatBot
 from chatkit.redis_store import RedisStore
 
 async def main():
-    bot = ChatBot(CountingGenerator(delay=0.02), store=RedisStore({url!r}, prefix={prefix!r}, lock_timeout_s=5))
+    bot = ChatBot(CountingGenerator(delay=0.02), store=RedisStore({url!r}, prefix={prefix!r}, lock_ttl_s=5))
     for i in range(8):
         await bot.reply("shared", f"{{sys.argv[1]}} {{i}}")
     await bot.aclose()
@@ -126,12 +126,12 @@ async def test_turns_in_one_process_are_ordered_on_every_store(store) -> None:  
 
 async def test_a_crashed_lock_holder_blocks_only_until_the_timeout(redis_url: str) -> None:
     prefix = f"lock-{time.time_ns()}:"
-    crashed = RedisStore(redis_url, prefix=prefix, lock_timeout_s=0.5)
-    lock = crashed._redis.lock(f"{prefix}lock:c", timeout=0.5)  # taken and never released: its holder "died"
+    crashed = RedisStore(redis_url, prefix=prefix, lock_ttl_s=1.0)
+    lock = crashed._redis.lock(f"{prefix}lock:c", timeout=1.0)  # taken and never released: its holder "died"
     assert await lock.acquire()
-    bot = ChatBot(CountingGenerator(), store=RedisStore(redis_url, prefix=prefix, lock_timeout_s=0.5))
+    bot = ChatBot(CountingGenerator(), store=RedisStore(redis_url, prefix=prefix, lock_ttl_s=1.0))
     start = time.monotonic()
     reply = await asyncio.wait_for(bot.reply("c", "hello"), timeout=5)
-    assert reply.text == "saw 1" and 0.2 < time.monotonic() - start < 3
+    assert reply.text == "saw 1" and 0.5 < time.monotonic() - start < 3
     await bot.aclose()
     await crashed.close()

@@ -17,4 +17,4 @@ def make_store(kind: str, tmp_path: Path, redis_url: str | None = None, retentio
     from chatkit.redis_store import RedisStore
 
     assert redis_url is not None
-    return RedisStore(redis_url, retention=retention, prefix=f"test-{uuid.uuid4().hex}:", lock_timeout_s=5)
+    return RedisStore(redis_url, retention=retention, prefix=f"test-{uuid.uuid4().hex}:", lock_ttl_s=5)
