@@ -20,6 +20,7 @@ from chatkit.errors import (
 )
 from chatkit.generator import Generation, GenerationStream, Generator
 from chatkit.local import TransformersGenerator
+from chatkit.remote import OpenAIBackend
 from chatkit.store import Conversation, ConversationInfo, Delivery, MemoryStore, Options, Retention, Store, StoredMessage, open_store
 from chatkit.types import Message, Origin, Reply, Role, Timings, Usage
 
@@ -45,6 +46,7 @@ __all__ = [
     "Message",
     "MessageTooLongError",
     "ModelLoadError",
+    "OpenAIBackend",
     "Options",
     "Origin",
     "Reply",

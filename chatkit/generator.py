@@ -1,6 +1,7 @@
 """The Generator protocol: what ChatBot needs from a model backend, and the stream a backend returns.
 
-Backends: ``chatkit.local.TransformersGenerator`` (a local Hugging Face model).
+Backends: ``chatkit.local.TransformersGenerator`` (a local Hugging Face model) and ``chatkit.remote.OpenAIBackend``
+(any OpenAI-compatible model server).
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ def test_the_custom_policy_example_works_from_a_fresh_directory(user_dir: tuple[
 
 
 def test_the_configuration_reference_is_valid() -> None:
-    data = tomllib.loads(block("toml", "[model]"))
+    data = tomllib.loads(block("toml", "[model]\npath = "))
     settings = validate_settings(data, "README.md")
     assert settings.model.path == "smollm2-135m" and settings.model.max_context_tokens == 2048
     shown = tomllib.loads(settings.to_toml())
@@ -165,3 +165,8 @@ def test_the_http_examples_against_chatkit_serve(user_dir: tuple[Path, dict[str,
     finally:
         server.terminate()
         server.wait(60)
+
+
+def test_the_model_server_example_is_a_valid_config() -> None:
+    settings = validate_settings(tomllib.loads(block("toml", 'backend = "openai"')), "README.md")
+    assert settings.model.backend == "openai" and settings.adapters.served == {"bookshop": "bookshop"}
