@@ -38,6 +38,10 @@ class ModelSettings(_Section):
     threads: int = Field(0, ge=0, description="CPU threads for torch; 0 keeps torch's default.")
     max_context_tokens: int = Field(2048, ge=0, description="Context window in tokens, at most the model's own; 0: the model's own "
                                                             "limit (8,192 for smollm2-135m: slow on a CPU as a chat grows).")
+    max_batch: int = Field(8, ge=1, le=256, description="local backend: replies of different conversations generated together "
+                                                     "in one batch; 1: one at a time.")
+    batch_wait_ms: float = Field(5.0, ge=0.0, le=1000.0, description="local backend: how long a reply waits for others to "
+                                                                     "join its batch.")
     backend: Literal["local", "openai"] = Field("local", description="local: the model runs here; openai: an OpenAI-compatible "
                                                                       "server (vLLM, llama.cpp, TGI, Ollama, transformers serve).")
     base_url: str = Field("", description="openai backend: the server's API root, e.g. http://127.0.0.1:8001/v1. Key: "

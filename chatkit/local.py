@@ -1,7 +1,7 @@
 """The local backend: a Hugging Face causal LM with a chat template, loaded without any model hub.
 
-One worker thread owns the model, so model work never blocks the event loop and requests are served in
-order (the natural place to batch later).
+One worker thread owns the model, so model work never blocks the event loop; requests of different conversations
+that wait are generated together, in batches (``chatkit.batching``).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from chatkit.batching import BatchRunner, Job, Rows, RowSampler, RowStop, RowStreamer
 from chatkit.decoding import DecodingConfig
 from chatkit.devices import DTYPES, pick_device, pick_dtype
 from chatkit.errors import GenerationError, ModelLoadError, one_line
@@ -47,7 +47,8 @@ class TransformersGenerator:
 
     def __init__(self, model: Any, tokenizer: Any, *, name: str, max_context_tokens: int,
                  adapters: Sequence[str] = (), default_adapter: str | None = None, merged: bool = False,
-                 unavailable_adapters: Mapping[str, str] | None = None) -> None:
+                 unavailable_adapters: Mapping[str, str] | None = None, max_batch: int = 8,
+                 batch_wait_s: float = 0.005) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.name = name
@@ -56,8 +57,8 @@ class TransformersGenerator:
         self.adapters = tuple(adapters)  # names a request may choose; "base" means none
         self.default_adapter = default_adapter
         self.merged = merged  # the one adapter is merged into the weights: faster, but "base" is gone
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chatkit-model")
         self._active: set[threading.Event] = set()
+        self._runner = BatchRunner(self._run_batch, max_batch=max_batch, wait_s=batch_wait_s)
         eos = model.generation_config.eos_token_id
         eos = [] if eos is None else [eos] if isinstance(eos, int) else list(eos)
         self.eos_token_ids = sorted({*eos, *([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])})
@@ -70,6 +71,7 @@ class TransformersGenerator:
     def load(cls, path: str | Path | None = None, *, device: str = "auto", dtype: str = "auto", threads: int = 0,
              max_context_tokens: int = 0, adapters: Mapping[str, str | Path] | None = None,
              default_adapter: str | None = None, merge: bool = False, shipped_adapters: bool = True,
+             max_batch: int = 8, batch_wait_s: float = 0.005,
              announce: Callable[[str], None] | None = None) -> TransformersGenerator:
         """Load a model without touching any model hub: a catalogue name (default ``smollm2-135m``,
         pulled once if missing), a ``.gguf`` file or a Hugging Face directory.
@@ -119,7 +121,7 @@ class TransformersGenerator:
                  sum(p.numel() for p in model.parameters()) / 1e6, limit, f", adapters {', '.join(paths)}" if paths else "")
         return cls(model, tokenizer, name=resolved.name or str(model_dir), max_context_tokens=limit, adapters=tuple(paths),
                    default_adapter=default_adapter or (next(iter(paths)) if merge else None), merged=merge,
-                   unavailable_adapters=unavailable)
+                   unavailable_adapters=unavailable, max_batch=max_batch, batch_wait_s=batch_wait_s)
 
     # -- prompts --------------------------------------------------------------------------------
     def encode(self, messages: Sequence[Message], *, add_generation_prompt: bool = True) -> list[int]:
@@ -185,8 +187,10 @@ class TransformersGenerator:
         breakers = {t for s in decoding.dry_sequence_breakers for t in self._tokens(s)}
         t0 = time.perf_counter()
         self._active.add(cancel)
-        future = loop.run_in_executor(self._executor, self._work, prompt, bot_replies, breakers, decoding, adapter, cancel,
-                                      lambda kind, value: loop.call_soon_threadsafe(queue.put_nowait, (kind, value)))
+        stopped = loop.create_future()
+        self._runner.submit(Job(prompt, bot_replies, breakers, decoding, adapter, cancel,
+                                send=lambda kind, value: loop.call_soon_threadsafe(queue.put_nowait, (kind, value)),
+                                on_stopped=lambda: loop.call_soon_threadsafe(_resolve, stopped)))
         ids: list[int] = []
         emitted, first_token_s, reason, text = 0, None, "length", ""
         try:
@@ -217,9 +221,8 @@ class TransformersGenerator:
         finally:
             cancel.set()
             self._active.discard(cancel)
-            if not future.done():
-                # Wait for the worker so the next request never overlaps this one on the model.
-                await asyncio.shield(future)
+            # wait until the model works on it no more (within a step), so a closed stream leaves no stray work behind
+            await asyncio.shield(stopped)
         if cancel.is_set() and reason == "length" and len(ids) < decoding.max_new_tokens:
             reason = "cancelled"
         stream.result = Generation(text=text, prompt_tokens=len(prompt), completion_tokens=len(ids),
@@ -228,34 +231,33 @@ class TransformersGenerator:
     def _tokens(self, text: str) -> list[int]:
         return list(self.tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True))
 
-    def _work(self, prompt: list[int], bot_replies: list[list[int]], breakers: set[int], decoding: DecodingConfig,
-              adapter: str | None, cancel: threading.Event, send: Callable[[str, Any], None]) -> None:
-        """Runs in the model thread: generate, pushing token ids to ``send`` as they come."""
+    def _run_batch(self, jobs: list[Job]) -> None:
+        """Runs in the model thread: one left-padded ``generate`` for ``jobs`` (all of one adapter)."""
         import torch
 
         from chatkit.processors import build_processors
 
-        try:
-            if cancel.is_set():
-                return
-            if decoding.seed is not None:
-                torch.manual_seed(decoding.seed)
-            input_ids = torch.tensor([prompt], device=self.model.device)
-            chain = build_processors(decoding, prompt_len=len(prompt), bot_replies=bot_replies, breaker_ids=breakers,
-                                     eos_ids=self.eos_token_ids)
-            with torch.inference_mode(), self._adapter(adapter):
-                self.model.generate(
-                    input_ids, attention_mask=torch.ones_like(input_ids), streamer=_Streamer(send),
-                    stopping_criteria=_stopping(cancel), eos_token_id=self.eos_token_ids or None,
-                    pad_token_id=self.pad_token_id, logits_processor=chain, repetition_penalty=1.0, no_repeat_ngram_size=0,
-                    max_new_tokens=decoding.max_new_tokens, do_sample=not decoding.greedy,
-                    **({} if decoding.greedy else NEUTRAL_WARPERS),
-                )
-        except Exception as e:  # reported to the caller as GenerationError; the thread lives on
-            log.exception("generation failed")
-            send("error", e)
-        finally:
-            send("done", None)
+        width = max(len(j.prompt) for j in jobs)
+        pads = [width - len(j.prompt) for j in jobs]
+        input_ids = torch.full((len(jobs), width), self.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(jobs), width), dtype=torch.long)
+        for i, job in enumerate(jobs):
+            input_ids[i, pads[i]:] = torch.tensor(job.prompt)
+            mask[i, pads[i]:] = 1
+        chains = [build_processors(j.decoding, prompt_len=len(j.prompt), bot_replies=j.bot_replies, breaker_ids=j.breakers,
+                                   eos_ids=self.eos_token_ids) for j in jobs]
+        rows = Rows.of(len(jobs))
+        sampler = RowSampler(chains, pads, [j.decoding.greedy for j in jobs], [j.decoding.seed for j in jobs], rows,
+                             self.model.device)
+        with torch.inference_mode(), self._adapter(jobs[0].adapter):
+            self.model.generate(
+                input_ids.to(self.model.device), attention_mask=mask.to(self.model.device),
+                streamer=RowStreamer(jobs, rows, set(self.eos_token_ids)),
+                stopping_criteria=_stopping(RowStop(jobs, width, rows)), logits_processor=[sampler],
+                eos_token_id=self.eos_token_ids or None, pad_token_id=self.pad_token_id, do_sample=False,
+                max_new_tokens=max(j.decoding.max_new_tokens for j in jobs), repetition_penalty=1.0,
+                no_repeat_ngram_size=0,
+            )
 
     def _adapter(self, name: str | None) -> contextlib.AbstractContextManager[Any]:
         """Select the adapter for one generation. Runs in the model thread, so requests never mix adapters."""
@@ -269,7 +271,7 @@ class TransformersGenerator:
     async def aclose(self) -> None:
         for event in list(self._active):
             event.set()
-        await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown)
+        await asyncio.get_running_loop().run_in_executor(None, self._runner.close)
 
 
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
@@ -279,33 +281,19 @@ _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 NEUTRAL_WARPERS: dict[str, Any] = {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "typical_p": 1.0, "min_p": None}
 
 
-def _stopping(cancel: threading.Event) -> Any:
+def _stopping(rows: RowStop) -> Any:
     from transformers import StoppingCriteria, StoppingCriteriaList
 
-    class Cancelled(StoppingCriteria):
+    class PerRow(StoppingCriteria):
         def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-            import torch
+            return rows(input_ids, scores)
 
-            return torch.full((input_ids.shape[0],), cancel.is_set(), dtype=torch.bool, device=input_ids.device)
-
-    return StoppingCriteriaList([Cancelled()])
+    return StoppingCriteriaList([PerRow()])
 
 
-class _Streamer:
-    """transformers streamer protocol (put/end) that forwards new token ids; skips the prompt."""
-
-    def __init__(self, send: Callable[[str, Any], None]) -> None:
-        self._send = send
-        self._prompt_seen = False
-
-    def put(self, value: Any) -> None:
-        if not self._prompt_seen:
-            self._prompt_seen = True
-            return
-        self._send("tokens", [int(t) for t in value.reshape(-1).tolist()])
-
-    def end(self) -> None:
-        pass
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _find_stop(text: str, stops: Sequence[str]) -> int | None:
