@@ -49,7 +49,7 @@ async def first_tokens(bot: ChatBot, marks: list[int]) -> dict[int, float]:
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    base = TransformersGenerator.load(args.model, dtype=args.dtype, max_batch=1)
+    base = TransformersGenerator.load(args.model, dtype=args.dtype, max_batch=1, shipped_adapters=False)  # the plain model
     batched = TransformersGenerator(base.model, base.tokenizer, name=base.name, max_context_tokens=base.max_context_tokens,
                                     max_batch=max(args.concurrency))
     settings = Settings(decoding={"preset": "greedy", "max_new_tokens": args.tokens, "min_new_tokens": args.tokens})

@@ -192,6 +192,7 @@ class TransformersGenerator:
                                 send=lambda kind, value: loop.call_soon_threadsafe(queue.put_nowait, (kind, value)),
                                 on_stopped=lambda: loop.call_soon_threadsafe(_resolve, stopped)))
         ids: list[int] = []
+        detok = _Detokenizer(self.tokenizer)
         emitted, first_token_s, reason, text = 0, None, "length", ""
         try:
             while True:
@@ -205,7 +206,7 @@ class TransformersGenerator:
                 ids.extend(value)
                 if any(t in self.eos_token_ids for t in value):
                     reason = "stop"
-                text = self.tokenizer.decode(ids, skip_special_tokens=True).lstrip()
+                text = detok.add(value).lstrip()
                 cut = _find_stop(text, decoding.stop)
                 if cut is not None:
                     text, reason = text[:cut], "stop"
@@ -289,6 +290,25 @@ def _stopping(rows: RowStop) -> Any:
             return rows(input_ids, scores)
 
     return StoppingCriteriaList([PerRow()])
+
+
+class _Detokenizer:
+    """Reply text as tokens arrive, decoding a few tokens per step instead of the whole reply (vLLM's incremental
+    detokenization): the new text is what decoding from a recent offset adds to decoding up to the last read token,
+    so merges, leading spaces and multi-byte characters come out as a whole decode would give them."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer, self.ids, self.text = tokenizer, [], ""
+        self.prefix, self.read = 0, 0
+
+    def add(self, new: Sequence[int]) -> str:
+        self.ids.extend(new)
+        before = self.tokenizer.decode(self.ids[self.prefix:self.read], skip_special_tokens=True)
+        after = self.tokenizer.decode(self.ids[self.prefix:], skip_special_tokens=True)
+        if len(after) > len(before) and not after.endswith("\ufffd"):  # an unfinished UTF-8 character waits
+            self.text += after[len(before):]
+            self.prefix, self.read = self.read, len(self.ids)
+        return self.text
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
