@@ -95,7 +95,8 @@ class ChatBot:
             generator = TransformersGenerator.load(m.path or None, device=m.device, dtype=m.dtype, threads=m.threads,
                                                    max_context_tokens=m.max_context_tokens, adapters=a.paths,
                                                    default_adapter=a.default or None, merge=a.merge, max_batch=m.max_batch,
-                                                   batch_wait_s=m.batch_wait_ms / 1000, announce=announce)
+                                                   batch_wait_s=m.batch_wait_ms / 1000,
+                                                   prefix_cache_tokens=m.prefix_cache_tokens, announce=announce)
         on_drop = None
         if settings.chat.notes:
             from chatkit.context import SelfNotes

@@ -42,6 +42,8 @@ class ModelSettings(_Section):
                                                      "in one batch; 1: one at a time.")
     batch_wait_ms: float = Field(5.0, ge=0.0, le=1000.0, description="local backend: how long a reply waits for others to "
                                                                      "join its batch.")
+    prefix_cache_tokens: int = Field(16384, ge=0, description="local backend: keys and values of recent prompts kept for the "
+                                                              "next turn to reuse, in tokens (LRU); 0: off.")
     backend: Literal["local", "openai"] = Field("local", description="local: the model runs here; openai: an OpenAI-compatible "
                                                                       "server (vLLM, llama.cpp, TGI, Ollama, transformers serve).")
     base_url: str = Field("", description="openai backend: the server's API root, e.g. http://127.0.0.1:8001/v1. Key: "

@@ -22,6 +22,7 @@ from chatkit.devices import DTYPES, pick_device, pick_dtype
 from chatkit.errors import GenerationError, ModelLoadError, one_line
 from chatkit.generator import Generation, GenerationStream
 from chatkit.models import resolve_model
+from chatkit.prefix_cache import PrefixCache
 from chatkit.types import Message, Role
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class TransformersGenerator:
     def __init__(self, model: Any, tokenizer: Any, *, name: str, max_context_tokens: int,
                  adapters: Sequence[str] = (), default_adapter: str | None = None, merged: bool = False,
                  unavailable_adapters: Mapping[str, str] | None = None, max_batch: int = 8,
-                 batch_wait_s: float = 0.005) -> None:
+                 batch_wait_s: float = 0.005, prefix_cache_tokens: int = 16384) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.name = name
@@ -58,6 +59,7 @@ class TransformersGenerator:
         self.default_adapter = default_adapter
         self.merged = merged  # the one adapter is merged into the weights: faster, but "base" is gone
         self._active: set[threading.Event] = set()
+        self.prefix_cache = PrefixCache(prefix_cache_tokens) if prefix_cache_tokens > 0 else None
         self._runner = BatchRunner(self._run_batch, max_batch=max_batch, wait_s=batch_wait_s)
         eos = model.generation_config.eos_token_id
         eos = [] if eos is None else [eos] if isinstance(eos, int) else list(eos)
@@ -71,7 +73,7 @@ class TransformersGenerator:
     def load(cls, path: str | Path | None = None, *, device: str = "auto", dtype: str = "auto", threads: int = 0,
              max_context_tokens: int = 0, adapters: Mapping[str, str | Path] | None = None,
              default_adapter: str | None = None, merge: bool = False, shipped_adapters: bool = True,
-             max_batch: int = 8, batch_wait_s: float = 0.005,
+             max_batch: int = 8, batch_wait_s: float = 0.005, prefix_cache_tokens: int = 16384,
              announce: Callable[[str], None] | None = None) -> TransformersGenerator:
         """Load a model without touching any model hub: a catalogue name (default ``smollm2-135m``,
         pulled once if missing), a ``.gguf`` file or a Hugging Face directory.
@@ -121,7 +123,8 @@ class TransformersGenerator:
                  sum(p.numel() for p in model.parameters()) / 1e6, limit, f", adapters {', '.join(paths)}" if paths else "")
         return cls(model, tokenizer, name=resolved.name or str(model_dir), max_context_tokens=limit, adapters=tuple(paths),
                    default_adapter=default_adapter or (next(iter(paths)) if merge else None), merged=merge,
-                   unavailable_adapters=unavailable, max_batch=max_batch, batch_wait_s=batch_wait_s)
+                   unavailable_adapters=unavailable, max_batch=max_batch, batch_wait_s=batch_wait_s,
+                   prefix_cache_tokens=prefix_cache_tokens)
 
     # -- prompts --------------------------------------------------------------------------------
     def encode(self, messages: Sequence[Message], *, add_generation_prompt: bool = True) -> list[int]:
@@ -250,15 +253,21 @@ class TransformersGenerator:
         rows = Rows.of(len(jobs))
         sampler = RowSampler(chains, pads, [j.decoding.greedy for j in jobs], [j.decoding.seed for j in jobs], rows,
                              self.model.device)
+        # a reply alone reuses the keys and values of a cached prefix (its conversation's previous turn, usually)
+        reuse = self.prefix_cache is not None and len(jobs) == 1
+        cached = self.prefix_cache.take(jobs[0].adapter, jobs[0].prompt)[0] if reuse and self.prefix_cache else None
         with torch.inference_mode(), self._adapter(jobs[0].adapter):
-            self.model.generate(
+            out = self.model.generate(
                 input_ids.to(self.model.device), attention_mask=mask.to(self.model.device),
                 streamer=RowStreamer(jobs, rows, set(self.eos_token_ids)),
                 stopping_criteria=_stopping(RowStop(jobs, width, rows)), logits_processor=[sampler],
                 eos_token_id=self.eos_token_ids or None, pad_token_id=self.pad_token_id, do_sample=False,
                 max_new_tokens=max(j.decoding.max_new_tokens for j in jobs), repetition_penalty=1.0,
-                no_repeat_ngram_size=0,
+                no_repeat_ngram_size=0, return_dict_in_generate=reuse,
+                **({"past_key_values": cached} if cached is not None else {}),
             )
+        if reuse and self.prefix_cache is not None and getattr(out, "past_key_values", None) is not None:
+            self.prefix_cache.put(jobs[0].adapter, out.sequences[0].tolist(), out.past_key_values)
 
     def _adapter(self, name: str | None) -> contextlib.AbstractContextManager[Any]:
         """Select the adapter for one generation. Runs in the model thread, so requests never mix adapters."""

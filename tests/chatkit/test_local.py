@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from model_hooks import core
 
 from chatkit import ChatBot, DecodingConfig, Message, ModelLoadError, Role
 from chatkit.local import TransformersGenerator
@@ -68,7 +69,7 @@ async def test_stop_strings_cut_the_reply_even_across_tokens(generator: Transfor
 
 async def test_closing_a_stream_stops_the_model_within_a_token(generator: TransformersGenerator) -> None:
     steps = []
-    handle = generator.model.register_forward_hook(lambda *args: steps.append(1))
+    handle = core(generator).register_forward_hook(lambda *args: steps.append(1))
     try:
         stream = generator.stream(PROMPT, DecodingConfig(temperature=1.0, max_new_tokens=200, seed=3))
         read = 0
@@ -83,7 +84,7 @@ async def test_closing_a_stream_stops_the_model_within_a_token(generator: Transf
     finally:
         handle.remove()
     assert stream.result is None
-    assert taken <= read + 4, f"{taken} model steps ran for {read} pieces read"
+    assert read <= taken <= read + 4, f"{taken} model steps ran for {read} pieces read"
     assert len(steps) - taken <= 2
 
 
