@@ -2,11 +2,12 @@
 
     python bench/throughput.py [--model tiny] [--dtype auto] [--concurrency 1 4 8 16 32] [--tokens 32] [--turns 2]
 
-The model is loaded once; two generators share it: `max_batch = 1` (one reply at a time, as before batching) and
-`max_batch = 32` (dynamic batching). For each concurrency c, c conversations each send `--turns` messages, every
+The model is loaded once; two generators share it: `max_batch = 1` without prefix reuse (as before) and
+`max_batch = 32` with it. For each concurrency c, c conversations each send `--turns` messages, every
 reply exactly `--tokens` tokens (greedy, min = max), through `ChatBot.reply` with no policies: replies/s and
-tokens/s. Then time to first token at turns 1, 5, 10 and 20 of one conversation (prompts grow with the history;
-no prefix reuse yet). Peak memory of the process. Prints a table, writes JSON and a PNG.
+tokens/s. Then time to first token at turns 1, 5, 10 and 20 of one conversation (prompts grow with the history),
+with prefix reuse (`prefix_cache_tokens`, on by default) and without. Peak memory of the process. Prints a table,
+writes JSON and a PNG.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ async def first_tokens(bot: ChatBot, marks: list[int]) -> dict[int, float]:
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    base = TransformersGenerator.load(args.model, dtype=args.dtype, max_batch=1, shipped_adapters=False)  # the plain model
+    # as before: one reply at a time, no prefix reuse; and now: batching and prefix reuse; one plain model under both
+    base = TransformersGenerator.load(args.model, dtype=args.dtype, max_batch=1, prefix_cache_tokens=0, shipped_adapters=False)
     batched = TransformersGenerator(base.model, base.tokenizer, name=base.name, max_context_tokens=base.max_context_tokens,
                                     max_batch=max(args.concurrency))
     settings = Settings(decoding={"preset": "greedy", "max_new_tokens": args.tokens, "min_new_tokens": args.tokens})
@@ -66,7 +68,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         rows.append(row)
         print(f"  {c:>2} conversations: sequential {row['sequential']['replies_per_s']:.2f}, batched "
               f"{row['batched']['replies_per_s']:.2f} replies/s ({row['speedup']:.2f}x)", flush=True)
-    ttft = await first_tokens(bots["batched"], [1, 5, 10, 20])
+    ttft = {"reuse": await first_tokens(bots["batched"], [1, 5, 10, 20]),
+            "no_reuse": await first_tokens(bots["sequential"], [1, 5, 10, 20])}
     await base.aclose()
     await batched.aclose()
     return {"rows": rows, "ttft_ms": ttft}
@@ -91,8 +94,9 @@ def main() -> None:
     for r in result["rows"]:
         print(f"{r['concurrency']:>13} | {r['sequential']['replies_per_s']:>20.2f} | {r['batched']['replies_per_s']:>17.2f} | "
               f"{r['speedup']:>7.2f}x | {r['batched']['tokens_per_s']:>16.0f}")
-    print("time to first token by turn (batched, no prefix reuse): "
-          + ", ".join(f"turn {t}: {ms:.0f} ms" for t, ms in result["ttft_ms"].items()))
+    for name, marks in result["ttft_ms"].items():
+        shown = ", ".join(f"turn {t}: {ms:.0f} ms" for t, ms in marks.items())
+        print(f"time to first token by turn ({name.replace('_', ' ')}): {shown}")
 
     args.out.mkdir(parents=True, exist_ok=True)
     stem = f"throughput-{args.model}-{args.dtype}-cpu"

@@ -52,31 +52,30 @@ def test_chat_reload_refusal_adapter_and_reset(serve: Any, browser: Any, artifac
     url = serve()
     page = browser.new_page()
     page.goto(url)
-    page.locator("#adapter option[value=bookshop-tiny]").wait_for(state="attached")
+    page.locator("body[data-ready=true]").wait_for(state="attached")
     reply = send(page, "hello, who are you?")
     assert reply.strip()
     page.reload()
-    page.locator(".msg.assistant").first.wait_for()
+    page.locator("body[data-ready=true]").wait_for(state="attached")
     assert page.locator(".msg").all_text_contents() == ["hello, who are you?", reply]  # the history survives a reload
 
     send(page, f"tell me about {BLOCKED_WORD}")
     assert "refused" in page.locator(".note").last.text_content()
     page.reload()
-    page.locator(".note").first.wait_for()  # the note is rebuilt from the stored verdicts
+    page.locator("body[data-ready=true]").wait_for(state="attached")  # the note is rebuilt from the stored verdicts
     assert page.locator(".note").all_text_contents() == ["This message was refused by the safety policies."]
     page.screenshot(path=str(artifacts / "web-chat.png"))
 
-    page.select_option("#adapter", "bookshop-tiny")
-    page.wait_for_timeout(300)
+    with page.expect_response(lambda r: r.url.endswith("/options") and r.ok):
+        page.select_option("#adapter", "bookshop-tiny")
     page.reload()
-    page.locator(".msg").first.wait_for()
+    page.locator("body[data-ready=true]").wait_for(state="attached")
     assert page.locator("#adapter").input_value() == "bookshop-tiny"  # the conversation's adapter, from the server
 
     page.click("#reset")
     page.wait_for_function("document.querySelectorAll('.msg').length === 0")
     page.reload()
-    page.locator("#adapter option[value=bookshop-tiny]").wait_for(state="attached")
-    page.wait_for_timeout(300)
+    page.locator("body[data-ready=true]").wait_for(state="attached")
     assert page.locator(".msg").count() == 0
 
 
@@ -84,7 +83,7 @@ def test_replies_appear_while_they_are_generated(serve: Any, browser: Any) -> No
     url = serve(backend=SlowGenerator(words=6, interval=0.25), store=MemoryStore())
     page = browser.new_page()
     page.goto(url)
-    page.locator("#adapter option").first.wait_for(state="attached")
+    page.locator("body[data-ready=true]").wait_for(state="attached")
     page.fill("#text", "tell me a story")
     page.click("#send")
     reply = page.locator(".msg.assistant").first
@@ -101,5 +100,5 @@ def test_the_page_asks_for_a_key_when_the_server_has_keys(serve: Any, browser: A
     page.locator("#keybox").wait_for(state="visible")
     page.fill("#key", "page-key")
     page.click("#savekey")
-    page.locator("#adapter option[value=base]").wait_for(state="attached")
+    page.locator("body[data-ready=true]").wait_for(state="attached")  # models and history loaded with the key
     assert send(page, "hello").strip()
