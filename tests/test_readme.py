@@ -170,3 +170,31 @@ def test_the_http_examples_against_chatkit_serve(user_dir: tuple[Path, dict[str,
 def test_the_model_server_example_is_a_valid_config() -> None:
     settings = validate_settings(tomllib.loads(block("toml", 'backend = "openai"')), "README.md")
     assert settings.model.backend == "openai" and settings.adapters.served == {"bookshop": "bookshop"}
+
+
+@pytest.mark.slow
+async def test_the_embedded_telegram_example_answers(user_dir: tuple[Path, dict[str, str]]) -> None:
+    import asyncio
+
+    from telegram_server import FakeBotAPI
+
+    work, env = user_dir
+    api = FakeBotAPI()
+    await api.start()
+    # the README's code as written; only the Bot API server is the test one (aiogram's default is bound at import)
+    redirect = ("import aiogram.client.session.base as _base\n"
+                "from aiogram.client.telegram import TelegramAPIServer as _Server\n"
+                "_defaults = list(_base.BaseSession.__init__.__defaults__)\n"
+                f"_defaults[0] = _Server.from_base({api.url!r})\n"
+                "_base.BaseSession.__init__.__defaults__ = tuple(_defaults)\n")
+    (work / "mybot.py").write_text(redirect + block("python", "build_router(chatbot)"))
+    proc = await asyncio.create_subprocess_exec(sys.executable, "mybot.py", cwd=work, env=env,
+                                                stderr=asyncio.subprocess.PIPE)
+    try:
+        api.message("hello there", user=5)
+        replies = await api.wait_for("sendMessage", 1, chat=5, timeout=120)
+        assert replies[0]["text"].strip()
+    finally:
+        proc.terminate()
+        await proc.wait()
+        await api.stop()
