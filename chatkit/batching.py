@@ -56,8 +56,10 @@ class Job:
 class BatchRunner:
     """The model thread. ``run_batch(jobs)`` does the model work; this class decides what runs together."""
 
-    def __init__(self, run_batch: Callable[[list[Job]], None], *, max_batch: int = 8, wait_s: float = 0.005) -> None:
-        self.run_batch, self.max_batch, self.wait_s = run_batch, max(1, max_batch), wait_s
+    def __init__(self, run_batch: Callable[[list[Job]], None], *, max_batch: int = 8, wait_s: float = 0.005,
+                 busy: Callable[[], bool] = lambda: True) -> None:
+        # busy(): whether other requests are on their way; a reply alone (one person chatting) starts at once
+        self.run_batch, self.max_batch, self.wait_s, self.busy = run_batch, max(1, max_batch), wait_s, busy
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._waiting: list[Job] = []  # taken from the queue, left for a later batch (another adapter)
         self._closing = False
@@ -83,7 +85,7 @@ class BatchRunner:
             if first is None:
                 return
             batch = [first]
-            deadline = time.monotonic() + self.wait_s
+            deadline = time.monotonic() + (self.wait_s if self.max_batch > 1 and self.busy() else 0.0)
             for job in list(self._waiting):  # those left behind by an earlier batch join first, in order
                 if len(batch) < self.max_batch and job.adapter == first.adapter:
                     self._waiting.remove(job)

@@ -60,7 +60,7 @@ class TransformersGenerator:
         self.merged = merged  # the one adapter is merged into the weights: faster, but "base" is gone
         self._active: set[threading.Event] = set()
         self.prefix_cache = PrefixCache(prefix_cache_tokens) if prefix_cache_tokens > 0 else None
-        self._runner = BatchRunner(self._run_batch, max_batch=max_batch, wait_s=batch_wait_s)
+        self._runner = BatchRunner(self._run_batch, max_batch=max_batch, wait_s=batch_wait_s, busy=lambda: len(self._active) > 1)
         eos = model.generation_config.eos_token_id
         eos = [] if eos is None else [eos] if isinstance(eos, int) else list(eos)
         self.eos_token_ids = sorted({*eos, *([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])})

@@ -28,21 +28,28 @@ class PrefixCache:
     def take(self, adapter: str | None, prompt: Sequence[int]) -> tuple[Any | None, int]:
         """A private copy of the cache for the longest cached prefix of ``prompt`` (leaving at least one token to
         compute), and that prefix's length; (None, 0) when nothing useful is cached."""
+        ids = tuple(prompt)
         with self._lock:
             best, length = None, 0
             for key in self._entries:
                 if key[0] != adapter:
                     continue
-                n = _common_prefix(key[1], prompt)
+                n = _common_prefix(key[1], ids)
                 if n > length:
                     best, length = key, n
-            length = min(length, len(prompt) - 1)
+            length = min(length, len(ids) - 1)
             if best is None or length < MIN_REUSE:
                 self.misses += 1
                 return None, 0
-            self._entries.move_to_end(best)
-            cache = copy.deepcopy(self._entries[best])
             self.hits += 1
+            if length == len(best[1]):
+                # the whole entry is a prefix: its conversation goes on, and the longer entry this turn leaves replaces
+                # it; handed over without a copy
+                cache = self._entries.pop(best)
+                self._tokens -= len(best[1])
+            else:
+                self._entries.move_to_end(best)
+                cache = copy.deepcopy(self._entries[best])
         extra = cache.get_seq_length() - length
         if extra > 0:
             cache.crop(-extra)  # negative: remove that many from the end (every transformers version reads it so)
@@ -71,9 +78,16 @@ class PrefixCache:
         return self._tokens
 
 
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+def _common_prefix(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    """Length of the shared prefix, by bisection over slice comparisons (done in C, not token by token)."""
     n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
+    if a[:n] == b[:n]:
+        return n
+    lo, hi = 0, n  # a[:lo] == b[:lo], a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
