@@ -25,6 +25,7 @@ from chatkit.decoding import DecodingConfig
 
 log = logging.getLogger(__name__)
 
+RECENT_S = 1.0  # a request this soon after the last one means several conversations are talking at once
 Send = Callable[[str, Any], None]  # ("tokens", [ids]) | ("error", exception) | ("done", None)
 
 
@@ -63,6 +64,8 @@ class BatchRunner:
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._waiting: list[Job] = []  # taken from the queue, left for a later batch (another adapter)
         self._closing = False
+        self._last_submit = float("-inf")
+        self._traffic = False  # requests come close together: worth waiting for others to join
         self._thread = threading.Thread(target=self._loop, name="chatkit-model", daemon=True)
         self._thread.start()
 
@@ -72,6 +75,9 @@ class BatchRunner:
             job.emit("done", None)
             job.stop()
             return
+        now = time.monotonic()
+        self._traffic = now - self._last_submit < RECENT_S
+        self._last_submit = now
         self._queue.put(job)
 
     def close(self, timeout_s: float = 30.0) -> None:
@@ -85,7 +91,8 @@ class BatchRunner:
             if first is None:
                 return
             batch = [first]
-            deadline = time.monotonic() + (self.wait_s if self.max_batch > 1 and self.busy() else 0.0)
+            wait = self.max_batch > 1 and (self._traffic or self.busy())
+            deadline = time.monotonic() + (self.wait_s if wait else 0.0)
             for job in list(self._waiting):  # those left behind by an earlier batch join first, in order
                 if len(batch) < self.max_batch and job.adapter == first.adapter:
                     self._waiting.remove(job)

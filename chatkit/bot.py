@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing, asynccontextmanager
@@ -23,9 +22,10 @@ from chatkit.config import Settings, load_settings
 from chatkit.context import ContextWindow, DropHook, Prompt
 from chatkit.decoding import DecodingConfig
 from chatkit.decoding import preset as named_preset
-from chatkit.errors import ConfigError, InvalidMessageError, ModelLoadError
+from chatkit.errors import InvalidMessageError
 from chatkit.generator import Generator
-from chatkit.policies.base import Action, Decision, PolicyContext, PolicyLoadError, PolicySet, Stage, Verdict
+from chatkit.policies.base import Action, Decision, PolicyContext, PolicySet, Stage, Verdict
+from chatkit.policy_config import policies_from_settings
 from chatkit.store import Conversation, Delivery, MemoryStore, Options, Store, StoredMessage, check_store, open_store
 from chatkit.text import clean_message
 from chatkit.types import Message, Origin, Reply, Role, Timings, Usage
@@ -402,29 +402,6 @@ class ChatBot:
         async with self._lock(key), self.store.lock(key):
             conv = await self.store.load(key, limit=0)
             await self.store.set_options(key, replace(conv.options if conv else Options(), **changes))
-
-
-def policies_from_settings(settings: Settings, *, load: bool = False) -> PolicySet:
-    """The PolicySet that ``[policies]`` describes; a policy that cannot be found or built is a ConfigError.
-    With ``load``, the policies' models load now, and one that cannot is a ModelLoadError."""
-    from chatkit.policies.registry import PolicyConfigError, build_policy_set
-
-    config_dir = Path(settings.source).parent.resolve() if Path(settings.source).is_file() else None
-    if config_dir is not None and str(config_dir) not in sys.path:
-        # `use = "mybot.policies:Shouting"` finds mybot/ next to chatkit.toml, as a user expects; the chatkit
-        # command, unlike `python -m`, does not put the working directory on the import path
-        sys.path.append(str(config_dir))
-    try:
-        policies = build_policy_set(settings.policies.rules, fail_fast=settings.policies.fail_fast)
-    except PolicyConfigError as e:
-        raise ConfigError(f"{settings.source}: {e}") from None
-    try:
-        if load:
-            policies.load()
-    except PolicyLoadError as e:
-        raise ModelLoadError(f"{e}. Fix its [policies.NAME] options in {settings.source}, or set fail_open = true "
-                             "there to run without it") from None
-    return policies
 
 
 @dataclass

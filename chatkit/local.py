@@ -286,10 +286,6 @@ class TransformersGenerator:
 
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 
-# chatkit builds the whole processor chain itself (chatkit.processors), in its own order; these
-# keep the model's generation_config from adding sampling warpers of its own on top.
-NEUTRAL_WARPERS: dict[str, Any] = {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "typical_p": 1.0, "min_p": None}
-
 
 def _stopping(rows: RowStop) -> Any:
     from transformers import StoppingCriteria, StoppingCriteriaList

@@ -143,7 +143,7 @@ def test_the_http_examples_against_chatkit_serve(user_dir: tuple[Path, dict[str,
         port = s.getsockname()[1]
     here = f"127.0.0.1:{port}"  # the README's 127.0.0.1:8000, on a port that is free here
     start = next(line.split("#")[0].strip() for line in block("sh", "chatkit serve").splitlines() if "chatkit serve" in line)
-    server = subprocess.Popen(f"{start} --port {port}", shell=True, cwd=work, env=env, stdout=subprocess.DEVNULL,
+    server = subprocess.Popen(f"exec {start} --port {port}", shell=True, cwd=work, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     try:
         for _ in range(600):
