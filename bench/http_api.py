@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,7 @@ import aiohttp
 
 from chatkit import ChatBot
 from chatkit.config import load_settings
-from chatkit.testing import free_port
+from chatkit.testing import free_port, wait_until_serving
 
 CONFIG = """
 [model]
@@ -102,17 +101,10 @@ def over_http(session: aiohttp.ClientSession, url: str, run: str) -> Callable[[i
 def start_server(config: Path, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, "-m", "chatkit.cli", "serve", "--config", str(config)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit("chatkit serve exited; run it by hand with this config to see why") from None
-            time.sleep(0.3)
+    if wait_until_serving(f"http://127.0.0.1:{port}/healthz", proc, 300):
+        return proc
     proc.kill()
-    raise SystemExit("chatkit serve did not start in 300 s")
+    raise SystemExit("chatkit serve did not start; run it by hand with this config to see why")
 
 
 async def measure(args: argparse.Namespace, config: Path, port: int) -> list[dict[str, Any]]:

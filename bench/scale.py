@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from typing import Any
 import aiohttp
 
 from chatkit.models import bundled_model_path, resolve_model
-from chatkit.testing import free_port, local_redis_server, transformers_serve
+from chatkit.testing import free_port, local_redis_server, transformers_serve, wait_until_serving
 
 CONFIG = """
 [model]
@@ -55,18 +54,11 @@ rate_limit = 0
 def start_workers(config: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, "-m", "chatkit.cli", "serve", "--config", str(config), "--workers", str(workers)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            time.sleep(3 * workers)  # /healthz answers from the first worker up; let the others load too
-            return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit("chatkit serve exited; run it by hand with this config to see why") from None
-            time.sleep(0.5)
+    if wait_until_serving(f"http://127.0.0.1:{port}/healthz", proc, 300):
+        time.sleep(3 * workers)  # /healthz answers from the first worker up; let the others load too
+        return proc
     proc.kill()
-    raise SystemExit("chatkit serve did not start")
+    raise SystemExit("chatkit serve did not start; run it by hand with this config to see why")
 
 
 async def drive(url: str, clients: int, conversations: int, turns: int, run: str) -> dict[str, float]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, replace
@@ -14,7 +13,7 @@ from chatkit.context import Prompt
 from chatkit.decoding import DecodingConfig
 from chatkit.generator import Generation, GenerationStream, Generator
 from chatkit.policies.base import Action, Decision, PolicySet, Verdict
-from chatkit.text import ELLIPSIS, complete_sentences, end_cleanly
+from chatkit.text import ELLIPSIS, complete_sentences, end_cleanly, first_sentence_end
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ class OutputGate:
                     buffer = ""
                     async for piece in gen_stream:
                         buffer += piece
-                        while failed is None and (cut := _sentence_end(buffer)):
+                        while failed is None and (cut := first_sentence_end(buffer)):
                             sentence, buffer = buffer[:cut], buffer[cut:]
                             failed = await self._release(sentence, result, released, attempt)
                             if failed is None and live:
@@ -108,15 +107,6 @@ class Answer:
     completion_tokens: int = 0
     generate_s: float = 0.0
     generation: Generation | None = None
-
-
-_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")
-
-
-def _sentence_end(text: str) -> int | None:
-    """Where the first complete sentence of ``text`` ends (its trailing space included), if any."""
-    m = _SENTENCE_END.search(text)
-    return m.end() if m else None
 
 
 def _cut_short(stream: GenerationStream) -> bool:

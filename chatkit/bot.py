@@ -195,10 +195,7 @@ class ChatBot:
         system = [clean_message(m.content, limit) for m in messages if m.role == Role.SYSTEM]
         history = [Message(m.role, clean_message(m.content, limit)) for m in messages[:-1] if m.role != Role.SYSTEM]
         text = clean_message(messages[-1].content, limit)
-        if adapter is not None:
-            check = getattr(self.generator, "check_adapter", None)
-            if check is not None:
-                check(adapter)
+        self._check_adapter(adapter)
         return ReplyStream(lambda s: self._stateless(s, "\n".join(system) if system else self.settings.chat.system_prompt,
                                                      history, text, decoding or self.decoding, adapter), live=live)
 
@@ -383,14 +380,18 @@ class ChatBot:
 
     async def set_adapter(self, conversation_id: str, name: str | None) -> None:
         """Give one conversation its own LoRA adapter ("base": none; None: the configured default)."""
+        self._check_adapter(name)  # unknown names fail here, before anything is stored
+        await self._update_options(conversation_id, adapter=name)
+
+    def _check_adapter(self, name: str | None) -> None:
+        """AdapterError for a name the backend cannot serve ("base" and None are always fine)."""
+        from chatkit.lora import BASE, AdapterError
+
         check = getattr(self.generator, "check_adapter", None)
         if check is not None:
-            check(name)  # unknown names fail here, before anything is stored
-        elif name is not None:
-            from chatkit.lora import AdapterError
-
+            check(name)
+        elif name not in (None, BASE):
             raise AdapterError("this model backend has no adapters")
-        await self._update_options(conversation_id, adapter=name)
 
     async def options(self, conversation_id: str) -> Options:
         """The conversation's own settings (defaults where it has none)."""

@@ -20,6 +20,7 @@ from typing import Any
 from chatkit.decoding import DecodingConfig
 from chatkit.errors import GenerationError, ModelLoadError, one_line
 from chatkit.generator import Generation, GenerationStream
+from chatkit.text import first_sentence_end
 from chatkit.types import Message, Role
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,6 @@ TOKENS_PER_MESSAGE = 8
 _CONTEXT_ERROR = re.compile(r"context length|context window|maximum context|too many tokens|prompt is too long|max_tokens",
                             re.IGNORECASE)
 _WORD = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")
 
 
 def unsupported_fields(decoding: DecodingConfig) -> list[str]:
@@ -148,10 +148,10 @@ class OpenAIBackend:
                             yield piece
                             continue
                         held += piece  # with cross-turn blocking, the first sentence waits for its check
-                        cut = _SENTENCE_END.search(held) if shown == 0 else None
+                        cut = first_sentence_end(held) if shown == 0 else None
                         if shown == 0 and cut is None:
                             continue
-                        first = held[:cut.end()] if shown == 0 and cut is not None else ""
+                        first = held[:cut] if shown == 0 and cut is not None else ""
                         if first and attempt < self.max_regenerations and _ngrams([first], d.block_bot_ngrams) & blocked:
                             repeated = True
                             break

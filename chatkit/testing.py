@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 class RedisUnavailable(RuntimeError):
@@ -59,6 +60,20 @@ def _wait_for_pong(port: int, proc: subprocess.Popen[bytes], timeout_s: float) -
         time.sleep(0.05)
 
 
+def wait_until_serving(url: str, proc: subprocess.Popen[Any], timeout_s: float) -> bool:
+    """Poll ``url`` until it answers 2xx: True; False when ``proc`` exits first or ``timeout_s`` runs out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return True
+        except OSError:  # refused, not up yet, or an error status (503 while the store is down)
+            if proc.poll() is not None:
+                return False
+            time.sleep(0.2)
+    return False
+
+
 class EngineUnavailable(RuntimeError):
     """`transformers serve` is not installed, or it would not start."""
 
@@ -75,17 +90,10 @@ def transformers_serve(model_dir: Path) -> Iterator[str]:
     proc = subprocess.Popen([command, "serve", str(model_dir), "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise EngineUnavailable(f"transformers serve exited: {proc.communicate()[1][-2000:]}") from None
-                if time.monotonic() > deadline:
-                    raise EngineUnavailable("transformers serve did not start in 180 s") from None
-                time.sleep(0.3)
+        if not wait_until_serving(f"http://127.0.0.1:{port}/health", proc, 180):
+            if proc.poll() is not None:
+                raise EngineUnavailable(f"transformers serve exited: {proc.communicate()[1][-2000:]}")
+            raise EngineUnavailable("transformers serve did not start in 180 s")
         yield f"http://127.0.0.1:{port}/v1"
     finally:
         proc.terminate()

@@ -39,6 +39,15 @@ ELLIPSIS = "…"
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]*]*(?=\s|$)")
 
 
+_STREAMED_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")  # followed by space: the next sentence has begun
+
+
+def first_sentence_end(text: str) -> int | None:
+    """Where the first complete sentence of streamed ``text`` ends (its trailing space included), if any."""
+    m = _STREAMED_SENTENCE_END.search(text)
+    return m.end() if m else None
+
+
 def complete_sentences(text: str) -> str:
     """``text`` up to the end of its last complete sentence ("" if it has none)."""
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]

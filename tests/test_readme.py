@@ -133,26 +133,16 @@ def test_the_lora_example_in_three_commands(user_dir: tuple[Path, dict[str, str]
 
 @pytest.mark.slow
 def test_the_http_examples_against_chatkit_serve(user_dir: tuple[Path, dict[str, str]]) -> None:
-    import socket
-    import time
-    import urllib.request
+    from chatkit.testing import free_port, wait_until_serving
 
     work, env = user_dir
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     here = f"127.0.0.1:{port}"  # the README's 127.0.0.1:8000, on a port that is free here
     start = next(line.split("#")[0].strip() for line in block("sh", "chatkit serve").splitlines() if "chatkit serve" in line)
     server = subprocess.Popen(f"exec {start} --port {port}", shell=True, cwd=work, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(f"http://{here}/healthz", timeout=1)
-                break
-            except OSError:
-                assert server.poll() is None, server.communicate()[1]
-                time.sleep(0.2)
+        assert wait_until_serving(f"http://{here}/healthz", server, 120), server.communicate()[1][-2000:]
         (work / "client.py").write_text(block("python", "OpenAI(base_url").replace("127.0.0.1:8000", here))
         done = run([sys.executable, "client.py"], work, env)
         assert done.returncode == 0, done.stderr

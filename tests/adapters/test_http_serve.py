@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from http_server import call, sse_events
 
-from chatkit.testing import free_port
+from chatkit.testing import free_port, wait_until_serving
 
 CONFIG = """
 [model]
@@ -43,15 +43,8 @@ def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen([sys.executable, "-m", "chatkit.cli", "serve", "--config", str(config), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if call("GET", f"{url}/healthz", timeout=2)[0] == 200:
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            break
+    if wait_until_serving(f"{url}/healthz", proc, 120):
+        return proc, url
     proc.kill()
     raise AssertionError(f"chatkit serve did not start:\n{proc.communicate()[0]}")
 
