@@ -170,6 +170,17 @@ class TelegramAdapter:
         log.debug("ignored an update without a new text message")
 
     async def _text(self, message: Message, bot: Bot, event_update: Update) -> None:
+        # in flight from its first step, before any await: a shutdown's drain must not miss an update that has started
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            await self._answer(message, bot, event_update)
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def _answer(self, message: Message, bot: Bot, event_update: Update) -> None:
         addressed, text = await self.addressed(message, bot)
         if not addressed:
             return
@@ -184,9 +195,6 @@ class TelegramAdapter:
             if notice:
                 await message.answer("You're sending messages faster than I can answer; please wait a moment.")
             return
-        task = asyncio.current_task()
-        if task is not None:
-            self._in_flight.add(task)
         try:
             async with self._typing(bot, message.chat.id):
                 if self.settings.stream:
@@ -203,9 +211,6 @@ class TelegramAdapter:
         except ChatkitError:
             log.exception("no reply for %s", self.key(message))
             await message.answer("Sorry, something went wrong on my side; please try again.")
-        finally:
-            if task is not None:
-                self._in_flight.discard(task)
 
     async def _stream(self, message: Message, bot: Bot, text: str, origin: Origin) -> None:
         """Show the reply as it grows: a draft in private chats, an edited message elsewhere."""
@@ -259,11 +264,14 @@ class TelegramAdapter:
             log.info("delivered a reply owed since before the restart (%s)", owed.source)
 
     async def drain(self, timeout_s: float = 60.0) -> None:
-        """Let replies in progress finish (on shutdown, e.g. SIGTERM)."""
-        pending = [t for t in self._in_flight if t is not asyncio.current_task()]
-        if pending:
+        """Let replies in progress finish (on shutdown, e.g. SIGTERM), those that start meanwhile included."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        await asyncio.sleep(0)  # tasks created just before the stop take their first step, and so count as in flight
+        while (pending := [t for t in self._in_flight if t is not asyncio.current_task()]) and loop.time() < deadline:
             log.info("finishing %d replies before shutting down", len(pending))
-            await asyncio.wait(pending, timeout=timeout_s)
+            await asyncio.wait(pending, timeout=deadline - loop.time())
+            await asyncio.sleep(0)
 
 
 async def _edit(message: Message, text: str) -> None:
