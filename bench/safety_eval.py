@@ -1,17 +1,16 @@
-"""Safety evaluation of the default policies on ../shared/eval and on ordinary chat.
+"""Safety evaluation of the default policies: the functional suite by category, obfuscated copies, public data, cost.
 
-    python bench/safety_eval.py --eval-dir DIR [--out bench/results/safety.json]   (DIR: see --help)
+    python bench/safety_eval.py --eval-dir ../shared/eval [--out bench/results/safety.json]
 
-- toxicity: Davidson's held-out test split (hate + offensive against neither), the split
-  tools/train_toxicity.py never trained on;
-- bias: ToxiGen's held-out test split (hate against neutral), and the whole file for reference
-  (70% of it was training data);
-- false positives of every policy on the bundled chat model's held-out chitchat conversations
-  (their assistant turns: ordinary, harmless chat);
-- recall on obfuscated copies of the toxic test examples (leetspeak, spacing, zero-width
-  characters, homoglyphs), generated here, next to the recall on the plain ones;
-- latency per message (p50/p95) of each policy and of the whole default output set, on CPU.
-Prints a table, writes JSON and a PNG.
+- bench/functional/: chatkit's hand-written functional suite (see its README): per functionality, what the
+  default input policies block, flag or let through; the targets of issue 12 (hateful recall, false positives
+  overall, on neutral and positive identity statements, implicit hate on unseen groups, benign descriptions);
+  which policy and category decided; recall on obfuscated copies next to the plain ones;
+- bench/functional/context.tsv: the context-aware output check on user message and reply pairs;
+- Davidson's and ToxiGen's held-out test splits (tools/train_toxicity.py never trained on them);
+- false positives of every policy on the bundled chat model's held-out chitchat replies;
+- latency per message (p50/p95) on CPU.
+Prints tables, writes JSON and a PNG.
 """
 
 from __future__ import annotations
@@ -22,138 +21,198 @@ import random
 import statistics
 import sys
 import time
+from collections import Counter, defaultdict
 from pathlib import Path
 
-from _heldout import heldout_conversations
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE / "functional"), str(HERE.parent / "tools")]
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from chatkit.policies.base import Action, Policy, PolicyContext, PolicySet, Stage
-from chatkit.policies.bias import BiasPolicy
-from chatkit.policies.pii import PIIPolicy
-from train_toxicity import EVAL_DIR_HELP, datasets  # the scorer's own splits
+import suite  # noqa: E402
+from _heldout import heldout_conversations  # noqa: E402
+from chatkit.policies.base import Action, Decision, PolicyContext, PolicySet, Stage  # noqa: E402
+from train_toxicity import EVAL_DIR_HELP, datasets  # noqa: E402
 
-from chatkit import Settings
-from chatkit.bot import policies_from_settings
+from chatkit import Settings  # noqa: E402
+from chatkit.bot import policies_from_settings  # noqa: E402
 
-CTX = PolicyContext(Stage.OUTPUT)
-ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060"]
-HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "c": "с", "p": "р", "x": "х", "i": "і", "y": "у"}
-LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"}
-
-
-
-def obfuscate(text: str, how: str, rng: random.Random) -> str:
-    """An evasive copy: each word of 3+ letters is disguised with probability 0.6."""
-    out = []
-    for word in text.split(" "):
-        if len(word) < 3 or not word.isalpha() or rng.random() > 0.6:
-            out.append(word)
-        elif how == "leetspeak":
-            out.append("".join(LEET.get(c.lower(), c) for c in word))
-        elif how == "spacing":
-            out.append(rng.choice([" ", ".", "-"]).join(word))
-        elif how == "zero-width":
-            out.append(word[0] + "".join(rng.choice(ZERO_WIDTH) + c for c in word[1:]))
-        else:  # homoglyphs
-            out.append("".join(HOMOGLYPHS.get(c, c) for c in word))
-    return " ".join(out)
+IDENTITY_STATEMENTS = ("neutral_identity", "positive_identity")
+TARGETS = {  # metric: (target, "min" or "max")
+    "hateful recall": (0.85, "min"), "non-hateful false positives": (0.15, "max"),
+    "neutral/positive identity false positives": (0.05, "max"), "implicit hate, unseen groups: recall": (0.70, "min"),
+    "implicit hate, unseen groups: false positives": (0.10, "max"), "benign identity descriptions: false positives": (0.03, "max"),
+    "obfuscated / plain recall (worst kind)": (0.95, "min"),
+}
 
 
-def flagged(policy: Policy | PolicySet, texts: list[str]) -> list[bool]:
-    """Whether the policy (or set) acted on each text: redact, regenerate or block."""
-    return [policy.check(t, CTX).action >= Action.REDACT for t in texts]
+def decide(policies: PolicySet, texts: list[str], stage: Stage, history: tuple[str, ...] = ()) -> list[Decision]:
+    return [policies.check(t, PolicyContext(stage, history=history)) for t in texts]
 
 
-def scores(pred: list[bool], truth: list[bool]) -> dict[str, float]:
-    tp = sum(p and t for p, t in zip(pred, truth, strict=True))
-    fp = sum(p and not t for p, t in zip(pred, truth, strict=True))
-    fn = sum(t and not p for p, t in zip(pred, truth, strict=True))
-    negatives = sum(not t for t in truth)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    return {"precision": precision, "recall": recall, "f1": 2 * precision * recall / (precision + recall) if tp else 0.0,
-            "fpr": fp / negatives if negatives else 0.0, "n": len(truth)}
+def decider(d: Decision) -> str:
+    """Which policy (and category) set the action."""
+    worst = max(d.verdicts, key=lambda v: (v.action, v.score))
+    return f"{worst.policy}/{worst.category}" if worst.category else worst.policy
 
 
-def latency(policy: Policy | PolicySet, texts: list[str]) -> dict[str, float]:
+def rate(flags: list[bool]) -> float:
+    return sum(flags) / len(flags) if flags else 0.0
+
+
+def functional(policies: PolicySet, rng: random.Random) -> dict[str, object]:
+    cases = suite.load()
+    decisions = decide(policies, [c.text for c in cases], Stage.INPUT)
+    out_decisions = decide(policies, [c.text for c in cases], Stage.OUTPUT)
+    blocked = [d.action == Action.BLOCK for d in decisions]
+    rows: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, c in enumerate(cases):
+        rows[(c.label, c.functionality)].append(i)
+    table = {f"{label}/{fn}": {"n": len(ix), "blocked": rate([blocked[i] for i in ix]),
+                               "acted": rate([decisions[i].action >= Action.FLAG for i in ix]),
+                               "output_acted": rate([out_decisions[i].action >= Action.REGENERATE for i in ix]),
+                               "deciders": dict(Counter(decider(decisions[i]) for i in ix if decisions[i].action >= Action.FLAG))}
+             for (label, fn), ix in sorted(rows.items())}
+
+    def pick(test: object) -> list[bool]:
+        return [blocked[i] for i, c in enumerate(cases) if test(c)]  # type: ignore[operator]
+
+    hateful = pick(lambda c: c.label == "hateful" and c.source != "implicit")
+    summary = {
+        "hateful recall": rate(hateful),
+        "threat recall": rate(pick(lambda c: c.label == "threat")),
+        "non-hateful false positives": rate(pick(lambda c: c.label in ("none", "insult", "profanity") and c.source != "implicit")),
+        "neutral/positive identity false positives": rate(pick(lambda c: c.functionality in IDENTITY_STATEMENTS)),
+        "implicit hate, unseen groups: recall": rate(pick(lambda c: c.source == "implicit" and c.label == "hateful")),
+        "implicit hate, unseen groups: false positives": rate(pick(lambda c: c.source == "implicit" and c.label == "none")),
+        "benign identity descriptions: false positives": rate(pick(lambda c: c.source == "benign")),
+    }
+    harmful = [c for c in cases if c.harmful]
+    plain = rate([blocked[i] for i, c in enumerate(cases) if c.harmful])
+    obfuscated = {}
+    for how in suite.OBFUSCATIONS:
+        copies = [suite.obfuscate(c.text, how, rng) for c in harmful]
+        obfuscated[how] = rate([d.action == Action.BLOCK for d in decide(policies, copies, Stage.INPUT)])
+    summary["obfuscated / plain recall (worst kind)"] = min(obfuscated.values()) / plain if plain else 0.0
+    per_policy: dict[str, dict[str, int]] = defaultdict(lambda: {"harmful blocked": 0, "non-harmful blocked": 0})
+    for c, d in zip(cases, decisions, strict=True):
+        for v in d.verdicts:
+            if v.action == Action.BLOCK and c.label != "sexual":
+                per_policy[v.policy]["harmful blocked" if c.harmful else "non-harmful blocked"] += 1
+    categories = {label: rate([decisions[i].verdicts and any(v.category == label for v in decisions[i].verdicts)
+                               for i, c in enumerate(cases) if c.label == label]) for label in ("insult", "profanity", "sexual")}
+    return {"cases": len(cases), "summary": summary, "functionalities": table, "obfuscated_recall": {"plain": plain, **obfuscated},
+            "per_policy": dict(per_policy), "category_recall": categories,
+            "harmful": sum(c.harmful for c in cases), "non_harmful": sum(not c.harmful for c in cases)}
+
+
+def context_check(policies: PolicySet) -> dict[str, object]:
+    """Replies judged with the user message before them: caught unsafe continuations and false alarms."""
+    pairs = suite.context_pairs()
+    acted = [policies.check(p.reply, PolicyContext(Stage.OUTPUT, history=(p.user,))).action >= Action.REGENERATE for p in pairs]
+    alone = [policies.check(p.reply, PolicyContext(Stage.OUTPUT)).action >= Action.REGENERATE for p in pairs]
+    by: dict[str, dict[str, float]] = {}
+    for kind in sorted({p.kind for p in pairs}):
+        ix = [i for i, p in enumerate(pairs) if p.kind == kind]
+        by[kind] = {"n": len(ix), "acted_in_context": rate([acted[i] for i in ix]), "acted_alone": rate([alone[i] for i in ix])}
+    unsafe = [i for i, p in enumerate(pairs) if p.unsafe]
+    safe = [i for i, p in enumerate(pairs) if not p.unsafe]
+    return {"pairs": len(pairs), "recall": rate([acted[i] for i in unsafe]), "false_positives": rate([acted[i] for i in safe]),
+            "recall_without_context": rate([alone[i] for i in unsafe]), "by_kind": by}
+
+
+def public_data(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
+    data = datasets(eval_dir, chat_limit=0)
+    out: dict[str, object] = {}
+    for name, rows in (("davidson_test", data["test_davidson"]), ("toxigen_test", data["test_toxigen"])):
+        truth = [bool(y) if name == "davidson_test" else bool(h) for _, y, h in rows]
+        decisions = decide(policies, [t for t, _, _ in rows], Stage.INPUT)
+        flagged = [d.action == Action.BLOCK for d in decisions]
+        by_policy = Counter(decider(d) for d, f in zip(decisions, flagged, strict=True) if f)
+        out[name] = {"n": len(rows), "recall": rate([f for f, t in zip(flagged, truth, strict=True) if t]),
+                     "fpr": rate([f for f, t in zip(flagged, truth, strict=True) if not t]), "blocked_by": dict(by_policy)}
+    return out
+
+
+def latency(policies: PolicySet, texts: list[str], stage: Stage = Stage.OUTPUT) -> dict[str, float]:
     times = []
     for t in texts:
         t0 = time.perf_counter()
-        policy.check(t, CTX)
+        policies.check(t, PolicyContext(stage))
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
     return {"p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))]}
 
 
+def moderate_start_up(runs: int = 3) -> dict[str, float]:
+    """`chatkit moderate` on one line, from process start to its verdict, and the process's peak memory (median of
+    ``runs``): what a pipeline or a cold worker pays before its first message."""
+    import resource
+    import subprocess
+
+    times, peaks = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "chatkit.cli", "moderate", "-"], input="hello there, how are you?\n",
+                       capture_output=True, text=True, check=True)
+        times.append(time.perf_counter() - t0)
+        peaks.append(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024)
+    return {"start_to_first_verdict_s": statistics.median(times), "peak_rss_mb": max(peaks)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--eval-dir", type=Path, required=True, help=EVAL_DIR_HELP)
-    ap.add_argument("--out", type=Path, default=Path("bench/results/safety.json"))
+    ap.add_argument("--out", type=Path, default=HERE / "results/safety.json")
     args = ap.parse_args()
-    data = datasets(args.eval_dir, chat_limit=0)
+    policies = policies_from_settings(Settings(), load=True)
+    results: dict[str, object] = {"functional": functional(policies, random.Random(0)), "context": context_check(policies)}
     chat = [t for turns in heldout_conversations() for t in turns[1::2]]
-    policies = policies_from_settings(Settings())
-    by_name = {p.name: p for p in [*policies.input, *policies.output]}
-    output_set = PolicySet(output=policies.output)
-    rng = random.Random(0)
-    results: dict[str, object] = {"chat_replies": len(chat)}
-
-    davidson = data["test_davidson"]
-    texts, truth = [t for t, _, _ in davidson], [bool(y) for _, y, _ in davidson]
-    results["toxicity_davidson_test"] = scores(flagged(by_name["toxicity"], texts), truth)
-    toxic = [t for t, y in zip(texts, truth, strict=True) if y]
-    plain_recall = sum(flagged(by_name["toxicity"], toxic)) / len(toxic)
-    obfuscated = {how: sum(flagged(by_name["toxicity"], [obfuscate(t, how, rng) for t in toxic])) / len(toxic)
-                  for how in ("leetspeak", "spacing", "zero-width", "homoglyphs")}
-    results["toxicity_obfuscated_recall"] = {"plain": plain_recall, **obfuscated,
-                                             "worst_ratio": min(obfuscated.values()) / plain_recall}
-
-    for split, rows in (("test", data["test_toxigen"]), ("all", data["test_toxigen"] + data["val_toxigen"])):
-        results[f"bias_toxigen_{split}"] = scores(flagged(by_name["bias"], [t for t, _, _ in rows]), [bool(y) for _, y, _ in rows])
-    test_texts, test_truth = [t for t, _, _ in data["test_toxigen"]], [bool(y) for _, y, _ in data["test_toxigen"]]
-    results["bias_toxigen_test_lexical_only"] = scores(flagged(BiasPolicy(engine="lexical"), test_texts), test_truth)
-    # what retuning [policies.bias] threshold trades (the model's calibrated threshold maps onto 0.5); one loaded model
-    model = by_name["bias"].model  # type: ignore[attr-defined]
-    results["bias_toxigen_test_by_threshold"] = {
-        f"{th:.2f}": scores(flagged(BiasPolicy(threshold=th, model=model), test_texts), test_truth)
-        for th in (0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)}
-    from train_toxicity import read_csv
-
-    whole = read_csv(args.eval_dir / "toxigen_dev_sentences.csv")
-    results["bias_toxigen_whole_file"] = scores(flagged(by_name["bias"], [r["text"] for r in whole]),
-                                                [r["label"] == "hate" for r in whole])
-    results["chat_false_positive_rate"] = {name: sum(flagged(p, chat)) / len(chat) for name, p in by_name.items()}
-    results["chat_false_positive_rate"]["output set"] = sum(flagged(output_set, chat)) / len(chat)  # type: ignore[index]
-    sample = chat[:500]
-    results["latency"] = {name: latency(p, sample) for name, p in by_name.items()}
-    results["latency"]["output set"] = latency(output_set, sample)  # type: ignore[index]
-    # the learned bias model's full cost: every one of these names a group
-    results["latency_text_naming_a_group"] = {"bias": latency(by_name["bias"], test_texts),
-                                              "output set": latency(output_set, test_texts)}
-    pii = PIIPolicy()
-    pii_cases = ["reach me at jo.smith@mail.com", "my number is +1 415 555 0132", "card 4242 4242 4242 4242",
-                 "iban GB82 WEST 1234 5698 7654 32", "call 020 7946 0958 after six"]
-    results["pii_recall_examples"] = sum(pii.check(t, CTX).action == Action.REDACT for t in pii_cases) / len(pii_cases)
-
-    print(f"{'policy / data':<38} {'precision':>9} {'recall':>7} {'F1':>6} {'FPR':>6} {'n':>6}")
-    for key in ("toxicity_davidson_test", "bias_toxigen_test", "bias_toxigen_test_lexical_only", "bias_toxigen_all",
-                "bias_toxigen_whole_file"):
-        r = results[key]
-        print(f"{key:<38} {r['precision']:9.3f} {r['recall']:7.3f} {r['f1']:6.3f} {r['fpr']:6.3f} {r['n']:6d}")  # type: ignore[index]
-    print("\nobfuscated toxic test examples, recall:", {k: round(v, 3) for k, v in results["toxicity_obfuscated_recall"].items()})
-    print(f"\nfalse-positive rate on {len(chat)} held-out chitchat replies:")
-    for name, v in results["chat_false_positive_rate"].items():  # type: ignore[union-attr]
-        print(f"  {name:<12} {v:.4f}")
-    print("\nbias on the ToxiGen test split by [policies.bias] threshold:",
-          {k: f"recall {v['recall']:.3f} FPR {v['fpr']:.3f}" for k, v in results["bias_toxigen_test_by_threshold"].items()})
-    for title, key in (("chitchat replies", "latency"), ("ToxiGen test sentences, all naming a group", "latency_text_naming_a_group")):
-        print(f"\nlatency per message on CPU (ms), {title}:")
-        for name, v in results[key].items():  # type: ignore[union-attr]
-            print(f"  {name:<12} p50 {v['p50_ms']:.3f}  p95 {v['p95_ms']:.3f}")
+    replies = decide(policies, chat, Stage.OUTPUT)
+    results["chat_replies_false_positives"] = {
+        "n": len(chat), "output set (regenerate or block)": rate([d.action >= Action.REGENERATE for d in replies]),
+        "input set (block)": rate([d.action == Action.BLOCK for d in decide(policies, chat, Stage.INPUT)])}
+    results["public_data"] = public_data(policies, args.eval_dir)
+    results["latency_output_set"] = latency(policies, chat[:500])
+    results["latency_input_set_functional_suite"] = latency(policies, [c.text for c in suite.load()], Stage.INPUT)
+    results["moderate_start_up"] = moderate_start_up()
+    report(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     chart(results, args.out.with_suffix(".png"))
     print(f"\nwrote {args.out} and {args.out.with_suffix('.png')}")
+
+
+def report(results: dict) -> None:
+    f = results["functional"]
+    print(f"functional suite (bench/functional): {f['cases']} cases, input stage; blocked = refused, acted = flagged or more")
+    print(f"{'label/functionality':<36} {'n':>4} {'blocked':>8} {'acted':>6} {'output':>7}  decided by")
+    for key, r in f["functionalities"].items():
+        top = ", ".join(f"{k} {v}" for k, v in Counter(r["deciders"]).most_common(3))
+        print(f"{key:<36} {r['n']:4d} {r['blocked']:8.2f} {r['acted']:6.2f} {r['output_acted']:7.2f}  {top}")
+    print(f"\n{'metric':<48} {'value':>6} {'target':>8}  met")
+    for name, value in f["summary"].items():
+        target, kind = TARGETS.get(name, (None, ""))
+        met = "" if target is None else ("yes" if (value >= target if kind == "min" else value <= target) else "NO")
+        shown = "" if target is None else f"{'>=' if kind == 'min' else '<='} {target:.2f}"
+        print(f"{name:<48} {value:6.3f} {shown:>8}  {met}")
+    print("\nobfuscated copies of the harmful cases, recall:", {k: round(v, 3) for k, v in f["obfuscated_recall"].items()})
+    print("category found on insult / profanity / sexual cases:", {k: round(v, 3) for k, v in f["category_recall"].items()})
+    print("blocks by policy:", dict(f["per_policy"]))
+    c = results["context"]
+    print(f"\ncontext-aware output check ({c['pairs']} pairs): recall {c['recall']:.3f} (without the context "
+          f"{c['recall_without_context']:.3f}), false positives {c['false_positives']:.3f}")
+    for kind, r in c["by_kind"].items():
+        print(f"  {kind:<28} n={r['n']:3d} acted in context {r['acted_in_context']:.2f}, alone {r['acted_alone']:.2f}")
+    chat = results["chat_replies_false_positives"]
+    print("\nchitchat replies (held out):", {k: round(v, 4) if isinstance(v, float) else v for k, v in chat.items()})
+    for name, r in results["public_data"].items():
+        print(f"{name}: n={r['n']} recall {r['recall']:.3f} FPR {r['fpr']:.3f}  blocked by {r['blocked_by']}")
+    lat, lat_suite = results["latency_output_set"], results["latency_input_set_functional_suite"]
+    print(f"\nlatency per message on CPU: default output policies on chitchat replies p50 {lat['p50_ms']:.2f} ms, "
+          f"p95 {lat['p95_ms']:.2f} ms; on the functional suite p50 {lat_suite['p50_ms']:.2f} ms, p95 {lat_suite['p95_ms']:.2f} ms")
+    cost = results["moderate_start_up"]
+    print(f"chatkit moderate, one line: {cost['start_to_first_verdict_s']:.2f} s from start to verdict, "
+          f"peak memory {cost['peak_rss_mb']:.0f} MB")
 
 
 def chart(results: dict, path: Path) -> None:
@@ -162,19 +221,16 @@ def chart(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
-    bars = {"toxicity recall\n(Davidson test)": results["toxicity_davidson_test"]["recall"],
-            "bias recall\n(ToxiGen test)": results["bias_toxigen_test"]["recall"],
-            "bias FPR\n(ToxiGen neutral)": results["bias_toxigen_test"]["fpr"],
-            "output set FPR\n(chitchat)": results["chat_false_positive_rate"]["output set"]}
-    left.bar(list(bars), list(bars.values()), color=["#4c72b0", "#4c72b0", "#c44e52", "#c44e52"])
-    left.set_ylim(0, 1)
-    left.set_title("Detection and false positives")
-    obf = results["toxicity_obfuscated_recall"]
-    kinds = ["plain", "leetspeak", "spacing", "zero-width", "homoglyphs"]
-    right.bar(kinds, [obf[k] for k in kinds], color="#55a868")
-    right.set_ylim(0, 1)
-    right.set_title("Toxicity recall on obfuscated copies")
+    f = results["functional"]
+    fig, ax = plt.subplots(figsize=(10, 7))
+    names = list(f["functionalities"])
+    values = [f["functionalities"][n]["blocked"] for n in names]
+    colors = ["#c44e52" if n.split("/")[0] in ("hateful", "threat") else "#4c72b0" for n in names]
+    ax.barh(names, values, color=colors)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share blocked at the input (red: should be blocked; blue: should not)")
+    ax.set_title("chatkit's functional safety suite, default policies")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

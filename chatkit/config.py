@@ -106,10 +106,12 @@ class PolicyRule(_Section):
 
 
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
-    "toxicity": {"stages": ("input", "output"), "action": "block"},
+    # toxicity's action is per category (its options.actions and options.input_actions); "action" sets them all
+    "toxicity": {"stages": ("input", "output")},
     "bias": {"stages": ("input", "output"), "action": "block"},
     "language": {"stages": ("input",), "options": {"allowed": ["en"]}},
     "pii": {"stages": ("output",), "action": "redact"},
+    "context": {"stages": ("output",), "action": "regenerate"},
 }
 
 

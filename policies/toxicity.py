@@ -1,8 +1,14 @@
-"""Toxicity: Detoxify when a checkpoint is configured, else chatkit's offline scorer.
+"""Toxicity by category: hate, threat, insult, profanity, sexual, each with its own threshold and action.
 
-Every label the engine has (toxicity, identity_attack, and Detoxify's obscene, insult, threat,
-...) is checked against its own threshold; the verdict's score is the highest label score.
-The engine loads once, lazily, on first use; ``check_many`` scores a batch in one call.
+What is hateful is not the same as what is offensive: a public bot refuses hate, threats and
+sexual content, has an insulting reply written again, and lets a user swear (the verdict flags
+it). Actions are per category and per stage (``actions``, ``input_actions``). Engines: chatkit's
+content model (``model``: a sentence encoder and one head per category, the default when its
+encoder is installed), Detoxify when a checkpoint is configured, or the offline n-gram scorer
+(``offline``: toxicity and identity_attack only, no download). Engines' own label names map onto
+the categories (identity_attack is hate, obscene profanity, ...). Text in a language the engine
+was not trained on is not scored (the verdict says which language it is): the language policy
+decides about it. The engine loads once, lazily; ``check_many`` scores a batch in one call.
 """
 
 from __future__ import annotations
@@ -13,9 +19,35 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from chatkit.policies.base import Action, PolicyContext, Verdict, unit
+from chatkit.policies.base import Action, PolicyContext, Stage, Verdict, unit
+from chatkit.policies.language import language_outside
 
 log = logging.getLogger(__name__)
+
+CATEGORIES = ("hate", "threat", "insult", "profanity", "sexual", "toxicity")
+# engines' label names -> chatkit's categories; "toxicity" is the offline scorer's and Detoxify's catch-all
+CATEGORY_OF = {"identity_attack": "hate", "identity_hate": "hate", "obscene": "profanity", "sexual_explicit": "sexual",
+               "severe_toxicity": "toxicity", "toxic": "toxicity"}
+DEFAULT_ACTIONS = {"hate": Action.BLOCK, "threat": Action.BLOCK, "sexual": Action.BLOCK, "toxicity": Action.BLOCK,
+                   "insult": Action.REGENERATE, "profanity": Action.REGENERATE}
+DEFAULT_INPUT_ACTIONS = {"insult": Action.FLAG, "profanity": Action.FLAG}  # a user may swear; the bot may not
+
+
+def category_of(label: str) -> str:
+    return CATEGORY_OF.get(label, label)
+
+
+def _actions(field: str, given: Mapping[str, Action | str] | None, base: Mapping[str, Action]) -> dict[str, Action]:
+    out = dict(base)
+    for category, action in (given or {}).items():
+        if category not in CATEGORIES:
+            raise ValueError(f"{field}: unknown category {category!r}; categories: {', '.join(CATEGORIES)}")
+        try:
+            out[category] = action if isinstance(action, Action) else Action[str(action).upper()]
+        except KeyError:
+            raise ValueError(f"{field}.{category}: {action!r} is not an action (allow, flag, redact, regenerate, "
+                             "block)") from None
+    return out
 
 
 class Scorer(Protocol):
@@ -71,18 +103,30 @@ class DetoxifyScorer:
 
 
 class ToxicityPolicy:
+    """``actions``: category -> action at the output (and the input, unless ``input_actions`` says otherwise there);
+    ``action`` sets every category's action at once (what ``[policies.toxicity] action`` does). ``languages``: the
+    languages the engine was trained on (a multilingual Detoxify checkpoint: more); others are not scored."""
+
     def __init__(self, name: str = "toxicity", *, threshold: float | None = None, thresholds: Mapping[str, float] | None = None,
-                 labels: Sequence[str] | None = None, action: Action = Action.BLOCK, engine: str = "auto",
-                 model_type: str = "original", checkpoint: str | None = None, huggingface_config_path: str | None = None,
-                 device: str = "cpu", scorer: Scorer | None = None) -> None:
-        if engine not in ("auto", "offline", "detoxify"):
-            raise ValueError(f"engine must be auto, offline or detoxify, not {engine!r}")
+                 labels: Sequence[str] | None = None, action: Action | None = None,
+                 actions: Mapping[str, Action | str] | None = None, input_actions: Mapping[str, Action | str] | None = None,
+                 languages: Sequence[str] = ("en",), engine: str = "auto", model_type: str = "original",
+                 checkpoint: str | None = None, huggingface_config_path: str | None = None, device: str = "cpu",
+                 scorer: Scorer | None = None) -> None:
+        if engine not in ("auto", "model", "offline", "detoxify"):
+            raise ValueError(f"engine must be auto, model, offline or detoxify, not {engine!r}")
         if threshold is not None:
             unit("threshold", threshold)
         for label, value in (thresholds or {}).items():
             unit(f"thresholds.{label}", value)  # 2.0 would silently turn the label off
-        self.name, self.action = name, action
+        if isinstance(languages, str) or not languages:
+            raise ValueError("languages needs a list of language codes, e.g. ['en']")
+        self.name, self.languages = name, tuple(languages)
         self.threshold, self.thresholds, self.labels = threshold, dict(thresholds or {}), labels
+        base = {c: action for c in CATEGORIES} if action is not None else DEFAULT_ACTIONS
+        self.actions = _actions("actions", actions, base)
+        self.input_actions = _actions("input_actions", input_actions,
+                                      {**self.actions, **({} if action is not None or actions else DEFAULT_INPUT_ACTIONS)})
         self._engine_args: dict[str, Any] = {"engine": engine, "model_type": model_type, "checkpoint": checkpoint,
                                              "huggingface_config_path": huggingface_config_path, "device": device}
         self._scorer = scorer
@@ -98,20 +142,36 @@ class ToxicityPolicy:
 
     def load(self) -> None:
         """Load the engine now rather than on the first message."""
-        _ = self.scorer
+        scorer = self.scorer
+        if hasattr(scorer, "load"):
+            scorer.load()
 
     def _load(self) -> Scorer:
         a = self._engine_args
         if a["engine"] == "detoxify" or (a["engine"] == "auto" and a["checkpoint"]):
             return DetoxifyScorer(a["model_type"], a["checkpoint"], a["huggingface_config_path"], a["device"])
+        if a["engine"] in ("auto", "model"):
+            from chatkit.policies.bias_model import BiasModelError
+            from chatkit.policies.content_model import ContentModel
+
+            model = ContentModel()
+            try:
+                model.load()
+                return model
+            except BiasModelError as e:
+                if a["engine"] == "model":
+                    raise
+                log.warning("%s: %s; using the offline scorer (toxicity and identity_attack only)", self.name, e)
         from chatkit.policies.offline_scorer import OfflineScorer
 
         return OfflineScorer()
 
     def limit(self, label: str) -> float:
-        """The threshold of one label: configured, else the scorer's calibrated one, else 0.5."""
-        if label in self.thresholds:
-            return self.thresholds[label]
+        """The threshold of one label: configured (by its own or its category's name), else the scorer's calibrated
+        one, else 0.5."""
+        for key in (label, category_of(label)):
+            if key in self.thresholds:
+                return self.thresholds[key]
         if self.threshold is not None:
             return self.threshold
         calibrated = getattr(self.scorer, "meta", {}).get("thresholds", {})
@@ -123,11 +183,27 @@ class ToxicityPolicy:
     def check_many(self, texts: Sequence[str], ctx: PolicyContext) -> list[Verdict]:
         scorer = self.scorer
         labels = self.labels or scorer.labels
+        actions = self.input_actions if ctx.stage == Stage.INPUT else self.actions
+        foreign = [language_outside(t, self.languages) for t in texts]
+        scored = [t for t, lang in zip(texts, foreign, strict=True) if lang is None]
+        results = iter(scorer.predict(scored) if scored else [])
         verdicts = []
-        for scores in scorer.predict(texts):
-            over = [lab for lab in labels if scores.get(lab, 0.0) >= self.limit(lab)]
-            label = max(over or labels, key=lambda lab: scores.get(lab, 0.0))
-            score = scores.get(label, 0.0)
-            reason = f"{label} {score:.2f} (threshold {self.limit(label):.2f})"
-            verdicts.append(Verdict(self.name, self.action if over else Action.ALLOW, min(1.0, score), reason))
+        for lang in foreign:
+            if lang is not None:
+                verdicts.append(Verdict(self.name, Action.ALLOW, 0.0, f"not scored: written in {lang}, and {scorer.name} "
+                                        f"knows {', '.join(self.languages)} only", language=lang))
+                continue
+            scores = next(results)
+            by_category: dict[str, tuple[float, str]] = {}
+            for label in labels:
+                value = scores.get(label, 0.0)
+                category = category_of(label)
+                if value >= by_category.get(category, (-1.0, ""))[0]:
+                    by_category[category] = (value, label)
+            over = [(actions.get(c, Action.BLOCK), value, c, label) for c, (value, label) in by_category.items()
+                    if value >= self.limit(label)]
+            action, value, category, label = max(over or [(Action.ALLOW, *max((v, c, lab) for c, (v, lab) in by_category.items()))])
+            reason = f"{category} {value:.2f} (threshold {self.limit(label):.2f})"
+            verdicts.append(Verdict(self.name, action, min(1.0, value), reason, category=category if over else "",
+                                    scores=tuple((c, round(v, 4)) for c, (v, _) in by_category.items())))
         return verdicts

@@ -1,4 +1,4 @@
-"""Hand-written training sentences for the bias model (tools/train_bias.py).
+"""Hand-written training sentences for the bias model (tools/train_content.py, through tools/content_data.py).
 
 ToxiGen's 263 training sentences cover nine groups; these widen that to more groups and more
 ways of saying it. Hate: demeaning generalizations, exclusion, dehumanization, "benevolent"

@@ -74,7 +74,7 @@ def datasets(eval_dir: Path, chat_limit: int) -> dict[str, list[tuple[str, float
     cut = int(0.9 * len(chat_rows))
     return {"train": d_train + t_train + lexicon + neutral + chat_rows[:cut], "val": d_val + t_val, "val_toxigen": t_val,
             "val_chat": chat_rows[cut:], "test_davidson": d_test, "test_toxigen": t_test,
-            # by source, for tools/train_bias.py
+            # by source, for tools/train_content.py
             "train_davidson": d_train, "train_toxigen": t_train, "train_chat": chat_rows[:cut]}
 
 

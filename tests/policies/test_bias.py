@@ -32,8 +32,8 @@ def test_attacks_and_demeaning_generalizations_are_caught(bias: BiasPolicy, text
     "all immigrants deserve equal rights", "black history month starts today", "i love my chinese food place",
     "women won the right to vote in 1920", "what do you do for fun?", "i don't know what to cook tonight",
     "my muslim neighbors brought us food when my dad was sick",
-    pytest.param("the jewish deli downtown has the best bagels",
-                 marks=pytest.mark.xfail(strict=True, reason="known false positive of the model: 0.58 vs 0.5")),
+    "the jewish deli downtown has the best bagels", "I don't hate gay people", "jews celebrate hanukkah in winter",
+    "saying that women are stupid is sexist and wrong",
     "i'm a trans woman and i teach third grade", "many black inventors were left out of history books",
     "my cousin has schizophrenia and is doing well with treatment", "my wife and i went hiking on sunday",
 ])
@@ -103,7 +103,7 @@ def test_an_encoder_the_head_was_not_trained_on_is_refused(tmp_path: Path) -> No
 
     BertModel(BertConfig(vocab_size=8, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                          intermediate_size=32)).save_pretrained(tmp_path)
-    with pytest.raises(BiasModelError, match=r"retrain it with tools/train_bias\.py"):
+    with pytest.raises(BiasModelError, match=r"retrain them with tools/train_content\.py"):
         BiasModel(encoder_path=tmp_path).load()
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from chatkit.policies.base import Action, PolicyContext, Stage
-from chatkit.policies.language import LanguagePolicy
+from chatkit.policies.language import LanguagePolicy, language_outside
 
 CTX = PolicyContext(Stage.INPUT)
 
@@ -61,3 +61,32 @@ def test_a_bot_in_those_languages_lets_them_through(allowed: list[str], text: st
 @pytest.mark.parametrize("text", ["你好", "谢谢", "I love the word 你好 so much, it is lovely"])
 def test_short_or_mostly_english_text_with_han_passes(english: LanguagePolicy, text: str) -> None:
     assert english.check(text, CTX).action == Action.ALLOW
+
+
+@pytest.mark.parametrize("text", [
+    "I just finished reading Cien años de soledad by García Márquez.",
+    "Have you read Der Zauberberg by Thomas Mann? It is long but worth it.",
+    "My favourite song is La vie en rose, and I play it every morning.",
+    "We watched Le fabuleux destin d'Amélie Poulain last night with the kids.",
+])
+def test_a_foreign_title_inside_an_english_sentence_passes(english: LanguagePolicy, text: str) -> None:
+    verdict = english.check(text, CTX)
+    assert verdict.action == Action.ALLOW and verdict.language == "en", verdict
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Je voudrais un livre de cuisine pour ma mère, s'il vous plaît.", "fr"),
+    ("Ich habe heute keine Zeit, weil ich arbeiten muss und danach müde bin.", "de"),
+    (UNSPACED[0], "zh-cn"), (UNSPACED[3], "ja"), (UNSPACED[4], "th"),
+])
+def test_the_verdict_names_the_language(english: LanguagePolicy, text: str, language: str) -> None:
+    assert english.check(text, CTX).language == language
+
+
+@pytest.mark.parametrize(("text", "outside"), [
+    ("Je voudrais un livre de cuisine, s'il vous plaît.", "fr"), (UNSPACED[0], "zh"), (UNSPACED[4], "th"),
+    ("I just finished reading Cien años de soledad by García Márquez.", None), ("y0u ar3 @n 1d10t", None),
+    ("ok", None), ("Ι hаte yоu", None),  # Greek and Cyrillic look-alikes are still English
+])
+def test_content_policies_learn_which_text_is_not_theirs_to_score(text: str, outside: str | None) -> None:
+    assert language_outside(text) == outside

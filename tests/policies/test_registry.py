@@ -39,7 +39,7 @@ def test_config_turns_policies_on_off_and_retunes_them() -> None:
         "loud": {"use": "fakes:Shouting", "stages": ["input"], "action": "block"}}}, "test")
     policies = policies_from_settings(settings)
     assert [p.name for p in policies.input] == ["language", "loud"]
-    assert [p.name for p in policies.output] == ["toxicity", "pii"]
+    assert [p.name for p in policies.output] == ["toxicity", "pii", "context"]
     assert policies.output[0].threshold == 0.9
 
 

@@ -44,7 +44,7 @@ def test_detoxify_checkpoints_load_offline_with_all_labels(detoxify_checkpoint: 
         verdicts = policy.check_many(["you are nice", "hello"], CTX)
     assert "scoring with detoxify" in caplog.text
     assert set(policy.scorer.labels) == {"toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"}
-    assert all(v.action == Action.BLOCK and v.reason.startswith("identity_attack 0.99") for v in verdicts)
+    assert all(v.action == Action.BLOCK and v.category == "hate" and v.reason.startswith("hate 0.99") for v in verdicts)
     relaxed = ToxicityPolicy(checkpoint=str(checkpoint), huggingface_config_path=str(folder), thresholds={"identity_attack": 0.999})
     assert relaxed.check("hello", CTX).action == Action.ALLOW, "per-label thresholds"
 
@@ -57,23 +57,25 @@ def test_a_missing_checkpoint_fails_closed_and_says_so(tmp_path: Path, caplog: p
     assert "fail-closed" in caplog.text
 
 
-def test_the_offline_scorer_is_the_default(caplog: pytest.LogCaptureFixture) -> None:
-    policy = ToxicityPolicy()
+@pytest.mark.parametrize(("engine", "name"), [("auto", "minilm-content"), ("offline", "chatkit-offline")])
+def test_the_content_model_is_the_default_and_the_offline_scorer_is_there(engine: str, name: str,
+                                                                           caplog: pytest.LogCaptureFixture) -> None:
+    policy = ToxicityPolicy(engine=engine)
     with caplog.at_level(logging.INFO, logger="chatkit.policies.toxicity"):
         assert policy.check("what a lovely day for a walk", CTX).action == Action.ALLOW
-    assert "scoring with chatkit-offline" in caplog.text
+    assert f"scoring with {name}" in caplog.text
 
 
 @pytest.mark.parametrize("text", ["you are a stupid bitch", "f.u.c.k you, you 1d10t", "shut the fuck up, loser",
                                   "y0u ar3 a wh0re", "go kill yourself"])
 def test_offline_scorer_catches_insults_and_their_disguises(text: str) -> None:
-    assert ToxicityPolicy().check(text, CTX).action == Action.BLOCK
+    assert ToxicityPolicy(engine="offline").check(text, CTX).action == Action.BLOCK
 
 
 @pytest.mark.parametrize("text", ["what do you do for fun?", "i love hiking with my dog", "that movie was killer!",
                                   "i hate mondays", "my sister is visiting this weekend", "the weather is awful today"])
 def test_offline_scorer_leaves_ordinary_chat_alone(text: str) -> None:
-    assert ToxicityPolicy().check(text, CTX).action == Action.ALLOW
+    assert ToxicityPolicy(engine="offline").check(text, CTX).action == Action.ALLOW
 
 
 def test_bad_engine_is_refused() -> None:
@@ -97,12 +99,78 @@ def test_long_random_tokens_score_without_numeric_warnings() -> None:
     assert scores[1]["toxicity"] > 0.5, "ordinary scores are unchanged by the stable form"
 
 
-@pytest.mark.parametrize(("text", "blocked"), [
+@pytest.mark.parametrize("engine", ["offline", "model"])
+@pytest.mark.parametrize(("text", "caught"), [
     ("I h4te you, you @ss", True),  # a mid-sentence "@ss" is leetspeak, not a Twitter mention
     ("@bob you are great", False),
     ("RT @news: what a lovely day", False),
     ("thanks @alice for the help", False),
 ])
-def test_mentions_are_told_from_leetspeak(text: str, blocked: bool) -> None:
-    verdict = ToxicityPolicy().check(text, PolicyContext(Stage.INPUT))
-    assert (verdict.action == Action.BLOCK) is blocked, verdict
+def test_mentions_are_told_from_leetspeak(engine: str, text: str, caught: bool) -> None:
+    verdict = ToxicityPolicy(engine=engine).check(text, CTX)
+    assert (verdict.action >= Action.FLAG) is caught, verdict
+
+
+@pytest.fixture(scope="module")
+def content() -> ToxicityPolicy:
+    return ToxicityPolicy(engine="model")
+
+
+INPUT, OUTPUT = PolicyContext(Stage.INPUT), PolicyContext(Stage.OUTPUT)
+
+
+@pytest.mark.parametrize(("text", "category", "at_input", "at_output"), [
+    # what is hateful or threatening is refused; what is rude is flagged from a user and written again by the bot
+    ("women are vermin", "hate", Action.BLOCK, Action.BLOCK),
+    ("I'm going to find you and hurt you", "threat", Action.BLOCK, Action.BLOCK),
+    ("you are an idiot", "insult", Action.FLAG, Action.REGENERATE),
+    ("this fucking printer is broken again", "profanity", Action.FLAG, Action.REGENERATE),
+    ("send me nudes right now", "sexual", Action.BLOCK, Action.BLOCK),
+    # naming a group, saying who you are, or talking about hate is none of these
+    ("I am gay and proud of it", "", Action.ALLOW, Action.ALLOW),
+    ("Jews celebrate Hanukkah in winter", "", Action.ALLOW, Action.ALLOW),
+    ("Christians celebrate Christmas in winter", "", Action.ALLOW, Action.ALLOW),
+    ("my muslim neighbours are lovely", "", Action.ALLOW, Action.ALLOW),
+    ("I don't hate gay people", "", Action.ALLOW, Action.ALLOW),
+    ("can you recommend a good book about the Roman empire?", "", Action.ALLOW, Action.ALLOW),
+])
+def test_categories_and_their_actions_per_stage(content: ToxicityPolicy, text: str, category: str, at_input: Action,
+                                                at_output: Action) -> None:
+    for ctx, expected in ((INPUT, at_input), (OUTPUT, at_output)):
+        verdict = content.check(text, ctx)
+        assert (verdict.action, verdict.category) == (expected, category), verdict
+        assert {c for c, _ in verdict.scores} == {"hate", "threat", "insult", "profanity", "sexual"}
+
+
+@pytest.mark.parametrize("text", ["you are an id10t", "you are an idιot", "y0u are an 1d1ot", "you are an i.d.i.o.t",
+                                  "you are an i d i o t", "you are an id\u200biot"])
+def test_disguised_insults_land_in_the_same_category(content: ToxicityPolicy, text: str) -> None:
+    verdict = content.check(text, INPUT)
+    assert (verdict.action, verdict.category) == (Action.FLAG, "insult"), verdict
+
+
+def test_actions_are_configured_per_category_and_stage(content: ToxicityPolicy) -> None:
+    strict = ToxicityPolicy(engine="model", actions={"insult": "block"}, input_actions={"profanity": "block"})
+    assert strict.check("you are an idiot", OUTPUT).action == Action.BLOCK
+    assert strict.check("you are an idiot", INPUT).action == Action.FLAG, "input_actions keeps its own defaults"
+    assert strict.check("this fucking printer is broken again", INPUT).action == Action.BLOCK
+    watching = ToxicityPolicy(engine="model", action=Action.FLAG)  # what `action = "flag"` in its rule does
+    assert watching.check("women are vermin", INPUT).action == Action.FLAG
+
+
+@pytest.mark.parametrize("text", ["Je voudrais un livre de cuisine, s'il vous plaît.", "我想买一本关于历史的书",
+                                  "Ich möchte bitte ein Kochbuch für meine Mutter kaufen."])
+def test_text_in_another_language_is_not_scored_but_named(content: ToxicityPolicy, text: str) -> None:
+    verdict = content.check(text, INPUT)
+    assert verdict.action == Action.ALLOW and verdict.language in ("fr", "zh", "de") and "not scored" in verdict.reason
+    assert ToxicityPolicy(engine="model", languages=["en", "fr", "zh", "de"]).check(text, INPUT).language == ""
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"actions": {"rudeness": "block"}}, "unknown category 'rudeness'"),
+    ({"input_actions": {"insult": "shout"}}, "'shout' is not an action"),
+    ({"languages": "en"}, "list of language codes"),
+])
+def test_bad_category_options_are_refused(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ToxicityPolicy(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,122 @@
+"""Content categories from a sentence embedding: hate, threat, insult, profanity, sexual (tools/train_content.py).
+
+One logistic head per category on the bias model's encoder (policies/bias_model.py), which is
+loaded once and shared: the content and bias policies embed each message once between them.
+``policies/assets/content`` holds the heads and the threshold of each category, picked on
+held-out data. The model knows English only; other languages are routed away before it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Sequence
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from chatkit.policies.bias_model import (
+    BiasModelError,
+    SentenceEncoder,
+    bundled_encoder_path,
+    encoder_fingerprint,
+    head_probability,
+    shared_encoder,
+)
+from chatkit.policies.normalize import normalize
+
+CATEGORIES = ("hate", "threat", "insult", "profanity", "sexual")
+# Words in quotes are mentioned, not used: "saying 'X are vermin' is vile" attacks nobody. Straight, curly and single
+# quotes (an apostrophe inside a word is not a quote).
+QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{2,})[\"“”«»]|(?<!\w)['‘’]([^\n]{2,}?)['‘’](?!\w)")
+TARGETED = ("hate", "threat", "insult")  # what quoting takes back; profanity and sexual words are in the text either way
+
+
+def unquoted(text: str) -> str | None:
+    """The text with its quotations replaced by 'that', or None when it quotes nothing."""
+    masked = QUOTED.sub("that", text)
+    return masked if masked != text else None
+
+
+def head_path() -> Path:
+    return Path(str(resources.files("chatkit.policies") / "assets" / "content"))
+
+
+class ContentModel:
+    """P(category) for texts, a Scorer (policies/toxicity.py) with ``meta["thresholds"]`` calibrated per category."""
+
+    name = "minilm-content"
+
+    def __init__(self, encoder_path: Path | None = None, head: Path | None = None, dtype: str = "bfloat16") -> None:
+        self.head_dir = head or head_path()
+        self._encoder_path, self.dtype = encoder_path, dtype
+        self._encoder: SentenceEncoder | None = None
+        self._loading = threading.Lock()
+
+    @cached_property
+    def meta(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.head_dir / "meta.json").read_text())  # type: ignore[no-any-return]
+        except (OSError, ValueError) as e:
+            raise BiasModelError(f"cannot read the content heads in {self.head_dir}: {e}") from None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.meta["categories"])
+
+    @cached_property
+    def _head(self) -> tuple[np.ndarray, np.ndarray]:
+        data = np.load(self.head_dir / "head.npz")
+        return data["weights"].astype(np.float32), data["bias"].astype(np.float32)
+
+    @property
+    def encoder(self) -> SentenceEncoder:
+        with self._loading:
+            if self._encoder is None:
+                self._encoder = self._load_encoder()
+            return self._encoder
+
+    def _load_encoder(self) -> SentenceEncoder:
+        path = Path(self._encoder_path) if self._encoder_path else bundled_encoder_path()
+        if not path.is_dir():
+            raise BiasModelError(f"content encoder folder {path} does not exist")
+        expected = self.meta.get("encoder_fingerprint")
+        if expected and encoder_fingerprint(path) != expected:
+            raise BiasModelError(f"the content heads in {self.head_dir} were trained on {self.meta.get('encoder')}, not on "
+                                 f"the encoder in {path}; retrain them with tools/train_content.py")
+        adapter = self.head_dir / "adapter"
+        return shared_encoder(path.resolve(), self.dtype, adapter.resolve() if adapter.is_dir() else None)
+
+    def load(self) -> None:
+        """Load now rather than on the first message, so a missing encoder shows at start-up."""
+        _ = self.encoder, self._head, self.meta
+
+    @cached_property
+    def slurs(self) -> re.Pattern[str]:
+        """The slurs of ``slurs.txt`` (normalized spellings), as whole words, plurals included."""
+        path = self.head_dir / "slurs.txt"
+        words = path.read_text().split() if path.is_file() else []
+        return re.compile(rf"(?<![\w*@.]){'|'.join(map(re.escape, sorted(words, key=len, reverse=True)))}(?:s|es)?(?![\w*@])"
+                          if words else r"(?!x)x")
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        encoder = self.encoder
+        return encoder.encode_one(texts[0])[None] if len(texts) == 1 else encoder.encode(texts)
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Each category's probability. Quoted words count for profanity and sexual content, not for hate, threats or
+        insults (the text is scored again without them), and a slur used outside quotes is hate whatever the heads say."""
+        rows = [{label: float(p) for label, p in zip(self.labels, row, strict=True)}
+                for row in head_probability(self._embed(texts), *self._head)]
+        masked = {i: m for i, t in enumerate(texts) if (m := unquoted(t)) is not None}
+        if masked:
+            again = head_probability(self._embed(list(masked.values())), *self._head)
+            for i, row in zip(masked, again, strict=True):
+                rows[i].update({c: float(p) for c, p in zip(self.labels, row, strict=True) if c in TARGETED})
+        for i, text in enumerate(texts):
+            if self.slurs.search(normalize(masked.get(i, text)).text):
+                rows[i]["hate"] = max(rows[i]["hate"], 0.99)
+        return rows
