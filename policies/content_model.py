@@ -33,6 +33,21 @@ CATEGORIES = ("hate", "threat", "insult", "profanity", "sexual")
 # quotes (an apostrophe inside a word is not a quote).
 QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{2,})[\"“”«»]|(?<!\w)['‘’]([^\n]{2,}?)['‘’](?!\w)")
 TARGETED = ("hate", "threat", "insult")  # what quoting takes back; profanity and sexual words are in the text either way
+# Groups of people by what they do, not who they are: abuse of them is an insult, not hate
+NOT_PROTECTED = re.compile(
+    r"\b(?:lawyers?|attorneys?|politicians?|bankers?|landlords?|estate agents?|realtors?|cyclists?|drivers?|bikers?|"
+    r"(?:sports? |football |soccer )?fans|supporters|referees?|umpires?|telemarketers?|salesm[ae]n|influencers?|"
+    r"youtubers?|streamers?|gamers?|journalists?|reporters?|critics?|tourists?|hipsters?|vegans?|meat[- ]eaters|"
+    r"tax (?:collectors?|inspectors?)|bureaucrats?|managers?|bosses|ceos?|executives?|billionaires?|celebrities|"
+    r"neighbou?rs|coworkers?|colleagues?|customers?|golfers?|joggers?|"
+    r"anti-?vaxxers?|flat[- ]earthers?|conspiracy theorists?|people who \w+)\b", re.IGNORECASE)
+
+
+def protected_target(text: str) -> bool:
+    """Whether hate in ``text`` can be about a protected group: it names one, or names no group of people by role."""
+    from chatkit.policies.bias import MENTION
+
+    return bool(MENTION.search(text)) or not NOT_PROTECTED.search(text)
 
 
 def unquoted(text: str) -> str | None:
@@ -108,7 +123,8 @@ class ContentModel:
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Each category's probability. Quoted words count for profanity and sexual content, not for hate, threats or
-        insults (the text is scored again without them), and a slur used outside quotes is hate whatever the heads say."""
+        insults (the text is scored again without them); a slur used outside quotes is hate whatever the heads say;
+        abuse of a group named by role or pastime only (lawyers, cyclists) is an insult, not hate."""
         rows = [{label: float(p) for label, p in zip(self.labels, row, strict=True)}
                 for row in head_probability(self._embed(texts), *self._head)]
         masked = {i: m for i, t in enumerate(texts) if (m := unquoted(t)) is not None}
@@ -117,6 +133,9 @@ class ContentModel:
             for i, row in zip(masked, again, strict=True):
                 rows[i].update({c: float(p) for c, p in zip(self.labels, row, strict=True) if c in TARGETED})
         for i, text in enumerate(texts):
-            if self.slurs.search(normalize(masked.get(i, text)).text):
+            plain = normalize(masked.get(i, text)).text
+            if self.slurs.search(plain):
                 rows[i]["hate"] = max(rows[i]["hate"], 0.99)
+            elif not protected_target(plain):  # "lawyers are parasites": an insult
+                rows[i]["insult"], rows[i]["hate"] = max(rows[i]["insult"], rows[i]["hate"]), min(rows[i]["hate"], 0.25)
         return rows

@@ -35,7 +35,7 @@ _DROP_CATEGORIES = {"Cf", "Mn", "Me", "Cc"}
 # letters split by one separator used throughout the word ('v.e.r.m.i.n', 'I*m*m*i*g*r*a*n*t*s'), and runs of single
 # letters split by spaces ('h a t e'); a spaced run stops before a word split another way ('I h a t e M-u-s-l-i-m-s')
 _SEP = "._*·•,'`~\\-"
-_SEPARATED = re.compile(rf"(?<![\w])(\w([{_SEP}]{{1,3}})\w(?:\2\w)+)(?![\w])")
+_SEPARATED = re.compile(rf"(?<![\w])(\w([{_SEP}]{{1,3}})\w(?:\2\w)+(?:\2(?![\w]))?)(?![\w])")  # 's-c-u-m-.' too
 _SPACED = re.compile(rf"(?<![\w{_SEP}])(\w(?:[ \t]{{1,3}}\w){{2,}})(?![\w]|[{_SEP}]\w)")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "555 1234" is a phone number
 

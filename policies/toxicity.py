@@ -123,10 +123,12 @@ class ToxicityPolicy:
             raise ValueError("languages needs a list of language codes, e.g. ['en']")
         self.name, self.languages = name, tuple(languages)
         self.threshold, self.thresholds, self.labels = threshold, dict(thresholds or {}), labels
-        base = {c: action for c in CATEGORIES} if action is not None else DEFAULT_ACTIONS
-        self.actions = _actions("actions", actions, base)
+        # each stage: its own setting, else ``actions`` (both stages), else ``action`` (everything), else the defaults
+        everything = {c: action for c in CATEGORIES} if action is not None else {}
+        given = _actions("actions", actions, {})
+        self.actions = {**DEFAULT_ACTIONS, **everything, **given}
         self.input_actions = _actions("input_actions", input_actions,
-                                      {**self.actions, **({} if action is not None or actions else DEFAULT_INPUT_ACTIONS)})
+                                      {**DEFAULT_ACTIONS, **DEFAULT_INPUT_ACTIONS, **everything, **given})
         self._engine_args: dict[str, Any] = {"engine": engine, "model_type": model_type, "checkpoint": checkpoint,
                                              "huggingface_config_path": huggingface_config_path, "device": device}
         self._scorer = scorer

@@ -178,6 +178,24 @@ IDIOMS_MORE = ["that joke killed me", "she murdered that song at karaoke", "we'r
                "this heat is murder", "he attacked the problem from a new angle", "we shot the wedding photos outside"]
 PROFANE_HAPPY = ["i'm so fucking proud of you", "fucking brilliant, well done", "that was the shit, seriously good",
                  "damn, you look great", "hell yeah, let's go", "this is fucking delicious", "holy crap, we won"]
+# the syntax of hate with harmless content (modals, generalizations, questions): syntax alone is no evidence
+SAME_SHAPE = ["{g} should be able to {r}", "{g} should have the right to {r}", "{g} should be free to {r}",
+              "{g} should be allowed to {r}", "{g} must be protected from {h}", "{g} need {n}", "{g} deserve {n}",
+              "{g} can {r} like anyone else", "{g} will {r} one day", "{g} are everywhere in {f}", "all {g} deserve {n}",
+              "are {g} allowed to {r} in italy?", "why do {g} {q}?", "do {g} {q}?", "{g} are always so {p}",
+              "every {s} i know is {p}", "{g} need to be heard", "{g} must be included in {f}", "most {g} are {p}",
+              "{g} ought to get {n}", "i want to meet more {g}", "i think {g} are {p}", "{g} are the future of {f}",
+              "we need more {g} in {f}", "{g} have every reason to {r}", "{g} can't be blamed for {h}",
+              "{g} don't deserve {h}", "{g} should never have to face {h}", "{g} are not a threat to anyone"]
+RIGHTS = ["marry", "work", "pray", "serve in the army", "adopt children", "live where they want", "go to school",
+          "run for office", "see a doctor", "travel freely", "speak their language", "start a business", "feel safe at home"]
+HARMS = ["discrimination", "violence", "abuse", "harassment", "hate crimes", "bullying", "poverty", "racism"]
+NEEDS = ["better healthcare", "equal pay", "respect", "help finding housing", "a fair chance", "support", "safe streets",
+         "our attention", "access to buildings", "more representation"]
+FIELDS = ["tech", "science", "sport", "politics", "medicine", "music", "our schools", "the arts", "business", "the police"]
+QUESTIONS = ["celebrate birthdays", "change their names", "eat pork", "travel for holidays", "speak another language at home",
+             "wear special clothes", "go to church", "use sign language", "fast", "have big families"]
+KIND = ["kind", "welcoming", "funny", "hard-working", "generous", "creative", "resilient", "brave", "smart", "friendly"]
 RECLAIMED = ["as a queer artist i make queer art", "we're here, we're queer, get used to it",
              "she proudly calls herself a dyke on bikes", "my crip friends and i started a disability podcast",
              "the queer film festival sold out", "i came out as queer when i was nineteen",
@@ -199,7 +217,7 @@ def samples(rng: random.Random, per_frame: int = 6) -> list[Row]:
     def over_groups(frames: list[str], lab: dict[str, float], n: int = per_frame, **extra: list[str]) -> None:
         for frame in frames:
             for g in rng.sample(GROUPS, n):
-                pick = {k: rng.choice(v) for k, v in extra.items()}
+                pick = {k.rstrip("_"): rng.choice(v) for k, v in extra.items()}
                 rows.append((fill(frame, g, **pick), lab))
 
     over_groups(HATE_TEMPLATES, labels(hate=1))
@@ -231,6 +249,7 @@ def samples(rng: random.Random, per_frame: int = 6) -> list[Row]:
         rows.append((frame.format(p=rng.choice(CLEAN_WORDS)), labels()))
     over_groups(COUNTER_MORE + QUESTIONS_OK + COUNTER_REFERENCE, labels())
     over_groups(STEREOTYPE_HATE, labels(hate=1), b=BAD_HABITS, y=ABILITIES)
+    over_groups(SAME_SHAPE, labels(), n=2 * per_frame, r=RIGHTS, h=HARMS, n_=NEEDS, f=FIELDS, q=QUESTIONS, p=KIND)
     for frame in NEGATED_THREATS:
         for g in rng.sample(GROUPS, per_frame):
             v, vp = rng.choice(VIOLENCE)

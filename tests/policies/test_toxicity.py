@@ -150,10 +150,13 @@ def test_disguised_insults_land_in_the_same_category(content: ToxicityPolicy, te
 
 
 def test_actions_are_configured_per_category_and_stage(content: ToxicityPolicy) -> None:
-    strict = ToxicityPolicy(engine="model", actions={"insult": "block"}, input_actions={"profanity": "block"})
+    strict = ToxicityPolicy(engine="model", actions={"insult": "block"}, input_actions={"sexual": "flag"})
     assert strict.check("you are an idiot", OUTPUT).action == Action.BLOCK
-    assert strict.check("you are an idiot", INPUT).action == Action.FLAG, "input_actions keeps its own defaults"
-    assert strict.check("this fucking printer is broken again", INPUT).action == Action.BLOCK
+    assert strict.check("you are an idiot", INPUT).action == Action.BLOCK, "actions sets both stages"
+    assert strict.check("send me nudes right now", INPUT).action == Action.FLAG, "input_actions sets the input only"
+    assert strict.check("send me nudes right now", OUTPUT).action == Action.BLOCK
+    assert strict.check("this fucking printer is broken again", INPUT).action == Action.FLAG, "others keep their defaults"
+    assert strict.check("this fucking printer is broken again", OUTPUT).action == Action.REGENERATE
     watching = ToxicityPolicy(engine="model", action=Action.FLAG)  # what `action = "flag"` in its rule does
     assert watching.check("women are vermin", INPUT).action == Action.FLAG
 

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "functional"))
+import suite
+
+
+def test_the_suite_loads_hundreds_of_labelled_cases_in_both_directions() -> None:
+    cases = suite.load()
+    assert len(cases) >= 600
+    by_label = Counter(c.label for c in cases)
+    assert by_label["hateful"] >= 200 and by_label["none"] >= 200
+    functionalities = Counter(c.functionality for c in cases)
+    assert len(functionalities) >= 20 and min(functionalities.values()) >= 4
+    assert not [c for c in cases if "{" in c.text], "every template placeholder is filled"
+    assert len(suite.context_pairs()) >= 60
+
+
+def test_a_bad_label_is_refused(tmp_path: Path) -> None:
+    for name in ("groups", "templates", "cases", "implicit", "benign"):
+        (tmp_path / f"{name}.tsv").write_text((Path(suite.HERE) / f"{name}.tsv").read_text())
+    (tmp_path / "cases.tsv").write_text("slur\thatefull\tYou are a typo.\n")
+    with pytest.raises(ValueError, match="hatefull"):
+        suite.load(tmp_path)
+
+
+@pytest.mark.parametrize("how", suite.OBFUSCATIONS)
+def test_obfuscated_copies_differ_but_keep_short_words(how: str) -> None:
+    rng = random.Random(0)
+    text = "all of these people are disgusting vermin"
+    copies = {suite.obfuscate(text, how, rng) for _ in range(10)}
+    assert any(c != text for c in copies)
+    assert all(c.split(" ")[1] == "of" for c in copies if how != "spacing"), "words under 3 letters stay"
