@@ -126,9 +126,12 @@ def public_data(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
         truth = [bool(y) if name == "davidson_test" else bool(h) for _, y, h in rows]
         decisions = decide(policies, [t for t, _, _ in rows], Stage.INPUT)
         flagged = [d.action == Action.BLOCK for d in decisions]
+        acted = [d.action >= Action.FLAG for d in decisions]
         by_policy = Counter(decider(d) for d, f in zip(decisions, flagged, strict=True) if f)
         out[name] = {"n": len(rows), "recall": rate([f for f, t in zip(flagged, truth, strict=True) if t]),
-                     "fpr": rate([f for f, t in zip(flagged, truth, strict=True) if not t]), "blocked_by": dict(by_policy)}
+                     "fpr": rate([f for f, t in zip(flagged, truth, strict=True) if not t]), "blocked_by": dict(by_policy),
+                     "acted_recall": rate([a for a, t in zip(acted, truth, strict=True) if t]),
+                     "acted_fpr": rate([a for a, t in zip(acted, truth, strict=True) if not t])}
     return out
 
 
@@ -143,20 +146,21 @@ def latency(policies: PolicySet, texts: list[str], stage: Stage = Stage.OUTPUT) 
 
 
 def moderate_start_up(runs: int = 3) -> dict[str, float]:
-    """`chatkit moderate` on one line, from process start to its verdict, and the process's peak memory (median of
-    ``runs``): what a pipeline or a cold worker pays before its first message."""
-    import resource
+    """`chatkit moderate` on one line, from process start to its verdict, and its peak memory (medians of ``runs``):
+    what a pipeline or a cold worker pays before its first message. A small Python process starts it and reads its
+    peak, so the peak is the command's, not this process's."""
     import subprocess
 
+    probe = ("import resource, subprocess, sys, time; t0 = time.perf_counter(); "
+             "subprocess.run([sys.executable, '-m', 'chatkit.cli', 'moderate', '-'], input='hello there, how are you?\\n', "
+             "capture_output=True, text=True, check=True); "
+             "print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
     times, peaks = [], []
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "chatkit.cli", "moderate", "-"], input="hello there, how are you?\n",
-                       capture_output=True, text=True, check=True)
-        times.append(time.perf_counter() - t0)
-        peaks.append(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024)
-    return {"start_to_first_verdict_s": statistics.median(times), "peak_rss_mb": max(peaks)}
+        seconds, peak = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+        times.append(float(seconds))
+        peaks.append(float(peak))
+    return {"start_to_first_verdict_s": statistics.median(times), "peak_rss_mb": statistics.median(peaks)}
 
 
 def main() -> None:
@@ -206,7 +210,8 @@ def report(results: dict) -> None:
     chat = results["chat_replies_false_positives"]
     print("\nchitchat replies (held out):", {k: round(v, 4) if isinstance(v, float) else v for k, v in chat.items()})
     for name, r in results["public_data"].items():
-        print(f"{name}: n={r['n']} recall {r['recall']:.3f} FPR {r['fpr']:.3f}  blocked by {r['blocked_by']}")
+        print(f"{name}: n={r['n']} blocked: recall {r['recall']:.3f} FPR {r['fpr']:.3f}; flagged or more: recall "
+              f"{r['acted_recall']:.3f} FPR {r['acted_fpr']:.3f}; blocked by {r['blocked_by']}")
     lat, lat_suite = results["latency_output_set"], results["latency_input_set_functional_suite"]
     print(f"\nlatency per message on CPU: default output policies on chitchat replies p50 {lat['p50_ms']:.2f} ms, "
           f"p95 {lat['p95_ms']:.2f} ms; on the functional suite p50 {lat_suite['p50_ms']:.2f} ms, p95 {lat_suite['p95_ms']:.2f} ms")

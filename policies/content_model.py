@@ -109,13 +109,22 @@ class ContentModel:
         """Load now rather than on the first message, so a missing encoder shows at start-up."""
         _ = self.encoder, self._head, self.meta
 
+    def _words(self, name: str) -> re.Pattern[str]:
+        """A word list of the heads' folder (normalized spellings) as whole words, plurals included."""
+        path = self.head_dir / f"{name}.txt"
+        words = path.read_text().split() if path.is_file() else []
+        if not words:
+            return re.compile(r"(?!x)x")
+        return re.compile(rf"(?<![\w*@.])(?:{'|'.join(map(re.escape, sorted(words, key=len, reverse=True)))})(?:s|es)?(?![\w*@])")
+
     @cached_property
     def slurs(self) -> re.Pattern[str]:
-        """The slurs of ``slurs.txt`` (normalized spellings), as whole words, plurals included."""
-        path = self.head_dir / "slurs.txt"
-        words = path.read_text().split() if path.is_file() else []
-        return re.compile(rf"(?<![\w*@.]){'|'.join(map(re.escape, sorted(words, key=len, reverse=True)))}(?:s|es)?(?![\w*@])"
-                          if words else r"(?!x)x")
+        return self._words("slurs")
+
+    @cached_property
+    def lexicons(self) -> dict[str, re.Pattern[str]]:
+        """Per category, the words without which its head is not trusted (absent lists gate nothing)."""
+        return {c: self._words(c) for c in ("profanity", "sexual") if (self.head_dir / f"{c}.txt").is_file()}
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         encoder = self.encoder
@@ -124,7 +133,8 @@ class ContentModel:
     def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Each category's probability. Quoted words count for profanity and sexual content, not for hate, threats or
         insults (the text is scored again without them); a slur used outside quotes is hate whatever the heads say;
-        abuse of a group named by role or pastime only (lawyers, cyclists) is an insult, not hate."""
+        abuse of a group named by role or pastime only (lawyers, cyclists) is an insult, not hate; profanity and sexual
+        content need a word of their lexicons in the text."""
         rows = [{label: float(p) for label, p in zip(self.labels, row, strict=True)}
                 for row in head_probability(self._embed(texts), *self._head)]
         masked = {i: m for i, t in enumerate(texts) if (m := unquoted(t)) is not None}
@@ -138,4 +148,8 @@ class ContentModel:
                 rows[i]["hate"] = max(rows[i]["hate"], 0.99)
             elif not protected_target(plain):  # "lawyers are parasites": an insult
                 rows[i]["insult"], rows[i]["hate"] = max(rows[i]["insult"], rows[i]["hate"]), min(rows[i]["hate"], 0.25)
+            full = normalize(text).text
+            for category, words in self.lexicons.items():
+                if not words.search(full):  # the heads see swearing in "Mmhm" now and then; a word list does not
+                    rows[i][category] = min(rows[i][category], 0.25)
         return rows

@@ -35,6 +35,12 @@ from train_toxicity import EVAL_DIR_HELP, datasets, read_csv  # noqa: E402
 
 SLUR_CATEGORIES = ("racial / ethnic slurs", "sexual orientation / gender", "mental disability", "physical disability")
 DOMAIN_WEIGHT = 3.0
+# what the lexicon leaves out: mild swear words, and the words of sexual requests that are not anatomy
+MILD_PROFANITY = {"damn", "dammit", "damned", "crap", "crappy", "hell", "bloody", "piss", "pissed", "dick", "dicks", "wtf",
+                  "stfu", "bastard", "bastards", "bugger", "bollocks", "arse", "shitty", "frigging", "freaking", "goddamn"}
+SEXUAL_WORDS = {"nude", "nudes", "naked", "sex", "sexy", "sexual", "horny", "porn", "porno", "orgasm", "lingerie", "sext",
+                "sexting", "erotic", "nsfw", "blowjob", "masturbate", "masturbating", "jerking", "dick", "boobs", "breasts",
+                "genitals", "penis", "vagina", "undress", "clothes", "kinky", "fetish", "naughty", "explicit", "cum"}
 # words of the lexicon's slur categories that are also ordinary words or names (a country, a river, a dog, a dam)
 NOT_ONLY_SLURS = {"niger", "nigers", "negro", "negroes", "negroid", "jigger", "mongrel", "spook", "spooks", "dyke", "tard"}
 CARRIERS = ["you {w}", "look at that {w}", "what a {w}", "he is such a {w}", "shut up {w}", "{w}", "those {w}s are everywhere",
@@ -61,6 +67,15 @@ def slur_list(eval_dir: Path) -> list[str]:
         if float(r["severity_rating"] or 0) >= 2.5 and r["category_1"] in SLUR_CATEGORIES and " " not in r["text"].strip():
             words.add(normalize(r["text"]).text)
     return sorted(w for w in words if len(w) >= 3 and w not in NOT_ONLY_SLURS)
+
+
+def lexicon(eval_dir: Path, categories: tuple[str, ...] | None = None) -> list[str]:
+    """The lexicon's single-word entries (of ``categories``, or all), normalized, with chatkit's own mild words."""
+    words = set(MILD_PROFANITY if categories is None else SEXUAL_WORDS)
+    for r in read_csv(eval_dir / "surge_profanity_en.csv"):
+        if (categories is None or r["category_1"] in categories) and " " not in r["text"].strip():
+            words.add(normalize(r["text"]).text)
+    return sorted(w for w in words if len(w) >= 3 or w in MILD_PROFANITY)
 
 
 def build(eval_dir: Path, seed: int, others: int) -> list[tuple[str, dict[str, float], float]]:
@@ -128,6 +143,13 @@ def calibrate(p: np.ndarray, y: np.ndarray, domain: np.ndarray, max_fpr: float) 
     return thresholds, report
 
 
+def write_lexicons(eval_dir: Path, out: Path) -> None:
+    """The word lists the content model checks its heads against (policies/content_model.py)."""
+    (out / "slurs.txt").write_text("\n".join(slur_list(eval_dir)) + "\n")
+    (out / "profanity.txt").write_text("\n".join(lexicon(eval_dir)) + "\n")
+    (out / "sexual.txt").write_text("\n".join(lexicon(eval_dir, ("sexual anatomy / sexual acts",))) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--eval-dir", type=Path, required=True, help=EVAL_DIR_HELP)
@@ -169,7 +191,7 @@ def main() -> None:
             **{k: getattr(args, k) for k in ("epochs", "lr", "rank", "batch", "scale", "others", "max_fpr", "seed")},
             "data": "tools/content_data.py, ToxiGen and Davidson train splits (70/10/20, seed 0), surge-ai lexicon, chat turns"}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
-    (args.out / "slurs.txt").write_text("\n".join(slur_list(args.eval_dir)) + "\n")
+    write_lexicons(args.eval_dir, args.out)
     print(f"wrote {args.out} in {time.time() - t0:.0f} s")
 
 
