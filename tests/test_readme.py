@@ -188,3 +188,17 @@ async def test_the_embedded_telegram_example_answers(user_dir: tuple[Path, dict[
         proc.terminate()
         await proc.wait()
         await api.stop()
+
+
+def test_the_per_category_actions_example_does_what_it_says() -> None:
+    from chatkit.policies.base import Action, PolicyContext, Stage
+
+    from chatkit.bot import policies_from_settings
+
+    settings = validate_settings({"policies": tomllib.loads(block("toml", "[policies.toxicity.options]"))["policies"]},
+                                 "README")
+    toxicity = next(p for p in policies_from_settings(settings).output if p.name == "toxicity")
+    assert toxicity.check("you are an idiot", PolicyContext(Stage.INPUT)).action == Action.BLOCK
+    assert toxicity.check("this fucking printer is broken again", PolicyContext(Stage.INPUT)).action == Action.ALLOW
+    assert toxicity.check("this fucking printer is broken again", PolicyContext(Stage.OUTPUT)).action == Action.REGENERATE
+    assert toxicity.thresholds == {"hate": 0.9}
