@@ -25,6 +25,18 @@ from chatkit.models import resolve_model
 from chatkit.prefix_cache import PrefixCache
 from chatkit.types import Message, Role
 
+
+def _cache_argument() -> str:
+    """transformers 5.24 renamed generate's ``past_key_values`` (argument and output field) to ``cache`` and warns on
+    the old name; older versions know only the old one."""
+    from importlib.metadata import version
+
+    major, minor = (int(part) for part in re.findall(r"\d+", version("transformers"))[:2])
+    return "cache" if (major, minor) >= (5, 24) else "past_key_values"
+
+
+CACHE_ARGUMENT = _cache_argument()
+
 log = logging.getLogger(__name__)
 
 
@@ -264,10 +276,11 @@ class TransformersGenerator:
                 eos_token_id=self.eos_token_ids or None, pad_token_id=self.pad_token_id, do_sample=False,
                 max_new_tokens=max(j.decoding.max_new_tokens for j in jobs), repetition_penalty=1.0,
                 no_repeat_ngram_size=0, return_dict_in_generate=reuse,
-                **({"past_key_values": cached} if cached is not None else {}),
+                **({CACHE_ARGUMENT: cached} if cached is not None else {}),
             )
-        if reuse and self.prefix_cache is not None and getattr(out, "past_key_values", None) is not None:
-            self.prefix_cache.put(jobs[0].adapter, out.sequences[0].tolist(), out.past_key_values)
+        cache = getattr(out, "cache", None) if CACHE_ARGUMENT == "cache" else getattr(out, "past_key_values", None)
+        if reuse and self.prefix_cache is not None and cache is not None:
+            self.prefix_cache.put(jobs[0].adapter, out.sequences[0].tolist(), cache)
 
     def _adapter(self, name: str | None) -> contextlib.AbstractContextManager[Any]:
         """Select the adapter for one generation. Runs in the model thread, so requests never mix adapters."""

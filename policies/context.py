@@ -20,7 +20,8 @@ from chatkit.policies.normalize import normalize
 SELF_HARM = re.compile(
     r"\b(?:kill(?:ing)? myself|end(?:ing)? (?:my|it) (?:life|all)|suicid\w*|don'?t want to (?:live|be alive|be here)|"
     r"(?:cut|cutting|hurt|hurting|harm|harming|starv\w+) myself|self[- ]harm|want to die|wanna die|"
-    r"better off (?:dead|without me)|(?:would|will)n'?t miss me|(?:jump|jumping) (?:off|from) (?:a|the) (?:bridge|roof|building)|"
+    r"better off (?:dead|without me)|(?:would|will)n'?t miss me|(?:nobody|no one) (?:would|will) (?:miss|notice) me|"
+    r"(?:jump|jumping) (?:off|from) (?:a|the) (?:bridge|roof|building)|"
     r"not wake up|overdose|stopped eating|disappear forever|no reason to live)\b", re.IGNORECASE)
 DANGEROUS = re.compile(
     r"\b(?:how (?:do|can|would|could|to|should) (?:i|you|we|one)?\s*(?:make|build|cook|synthesi[sz]e|get|buy|start|spike|"
