@@ -230,7 +230,7 @@ def chart(results: dict, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(10, 7))
     names = list(f["functionalities"])
     values = [f["functionalities"][n]["blocked"] for n in names]
-    colors = ["#c44e52" if n.split("/")[0] in ("hateful", "threat") else "#4c72b0" for n in names]
+    colors = ["#c44e52" if n.split("/")[0] in ("hateful", "threat", "sexual") else "#4c72b0" for n in names]
     ax.barh(names, values, color=colors)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)

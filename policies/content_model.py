@@ -50,9 +50,33 @@ def protected_target(text: str) -> bool:
     return bool(MENTION.search(text)) or not NOT_PROTECTED.search(text)
 
 
+# A claim reported in order to reject it is mentioned too: "it is wrong to think that X are inferior", "the myth that
+# ...", "saying X are Y is a racist stereotype", "hatred of X has no place here". The claim is scored as "that".
+_CLAIM = r"(?P<claim>[^.!?;]+?)"
+_REJECTED = (r"(?:wrong|false|untrue|a lie|a myth|nonsense|ridiculous|bigoted|racist|sexist|hateful|offensive|ignorant|"
+             r"harmful|unacceptable|not true|not okay|not ok|not fair)")
+REPORTED = (
+    # "it is wrong to think that ...", but not "it is wrong that X are allowed to vote", which is the claim itself
+    re.compile(rf"\b(?:it(?: is|'s| was)|that(?: is|'s)) {_REJECTED} to (?:say|think|claim|believe|assume|pretend) "
+               rf"(?:that )?{_CLAIM}(?=[.!?;]|$)", re.IGNORECASE),
+    re.compile(rf"\b(?:it(?: is|'s| was)|that(?: is|'s)) (?:false|untrue|a lie|a myth|nonsense|not true) that {_CLAIM}"
+               rf"(?=[.!?;]|$)", re.IGNORECASE),
+    re.compile(rf"\b(?:the|this|that) (?:myth|lie|stereotype|idea|claim|belief|notion|trope) that {_CLAIM}"
+               rf"(?= (?:is|was|has|needs|must)\b|[.!?;]|$)", re.IGNORECASE),
+    re.compile(rf"\b(?:saying|claiming|thinking|believing|assuming|pretending|joking) (?:that )?{_CLAIM} (?:is|was) "
+               rf"(?:(?:a|an|just|so|really|plain) )*(?:\w+ )?(?:{_REJECTED[3:-1]}|stereotype|bigotry|racism|sexism)\b",
+               re.IGNORECASE),
+    re.compile(r"\b(?P<claim>(?:hatred|hate|prejudice|bigotry|discrimination|racism|sexism|violence|abuse|harassment|"
+               r"contempt) (?:of|against|toward|towards|for) [^.!?;]+?) (?:has no place|is never (?:okay|ok|acceptable)|"
+               r"is (?:unacceptable|wrong|a crime)|must (?:stop|end)|(?:needs|has) to (?:stop|end))", re.IGNORECASE),
+)
+
+
 def unquoted(text: str) -> str | None:
-    """The text with its quotations replaced by 'that', or None when it quotes nothing."""
+    """The text with what it quotes or reports in order to reject replaced by 'that', or None when it has neither."""
     masked = QUOTED.sub("that", text)
+    for pattern in REPORTED:
+        masked = pattern.sub(lambda m: m.group(0).replace(m.group("claim"), "that"), masked)
     return masked if masked != text else None
 
 

@@ -113,3 +113,21 @@ def test_an_encoder_the_head_was_not_trained_on_is_refused(tmp_path: Path) -> No
 def test_bad_options_are_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         BiasPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+def test_the_lora_merge_without_peft_equals_peft_s_own() -> None:
+    import numpy as np
+    from chatkit.policies.bias_model import SentenceEncoder, bundled_encoder_path
+    from chatkit.policies.content_model import head_path
+    from peft import PeftModel
+    from transformers import AutoModel
+
+    adapter = head_path() / "adapter"
+    ours = SentenceEncoder(bundled_encoder_path(), dtype="float32", adapter=adapter)
+    theirs = SentenceEncoder(bundled_encoder_path(), dtype="float32")
+    theirs.model = PeftModel.from_pretrained(AutoModel.from_pretrained(str(bundled_encoder_path())), str(adapter)
+                                             ).merge_and_unload().eval()
+    plain = SentenceEncoder(bundled_encoder_path(), dtype="float32")
+    texts = ["hello there", "you are an idiot", "muslims celebrate eid"]
+    assert np.allclose(ours.encode(texts), theirs.encode(texts), atol=1e-5)
+    assert not np.allclose(ours.encode(texts), plain.encode(texts), atol=1e-3), "the adapter changes the encoder"

@@ -132,6 +132,11 @@ INPUT, OUTPUT = PolicyContext(Stage.INPUT), PolicyContext(Stage.OUTPUT)
     ("Christians celebrate Christmas in winter", "", Action.ALLOW, Action.ALLOW),
     ("my muslim neighbours are lovely", "", Action.ALLOW, Action.ALLOW),
     ("I don't hate gay people", "", Action.ALLOW, Action.ALLOW),
+    # hate quoted or reported in order to reject it is mentioned, not used
+    ("Saying 'women are stupid' is sexist and wrong", "", Action.ALLOW, Action.ALLOW),
+    ("It is wrong to think that gay people are inferior.", "", Action.ALLOW, Action.ALLOW),
+    ("The myth that immigrants are criminals is harmful.", "", Action.ALLOW, Action.ALLOW),
+    ("Hatred of Jews has no place here.", "", Action.ALLOW, Action.ALLOW),
     ("can you recommend a good book about the Roman empire?", "", Action.ALLOW, Action.ALLOW),
 ])
 def test_categories_and_their_actions_per_stage(content: ToxicityPolicy, text: str, category: str, at_input: Action,
