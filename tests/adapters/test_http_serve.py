@@ -31,6 +31,8 @@ enabled = false
 enabled = false
 [policies.language]
 enabled = false
+[policies.context]
+enabled = false
 [serve]
 port = {port}
 """
