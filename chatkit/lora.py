@@ -82,8 +82,11 @@ def shipped_for(base_dir: Path, base_name: str | None) -> tuple[dict[str, Path],
 
 
 def fingerprint(model_dir: Path) -> str:
-    """A cheap identity of a base model: its config, and the size, head and tail of each weight file."""
-    digest = hashlib.sha256((model_dir / "config.json").read_bytes())
+    """A cheap identity of a base model: its config, and the size, head and tail of each weight file. The config's
+    ``transformers_version`` is left out: the same weights saved by another transformers are the same model."""
+    config = json.loads((model_dir / "config.json").read_text())
+    config.pop("transformers_version", None)
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
     for weights in sorted(model_dir.glob("*.safetensors")) + sorted(model_dir.glob("*.bin")):
         with weights.open("rb") as f:
             digest.update(str(weights.stat().st_size).encode())

@@ -163,3 +163,23 @@ def test_training_chats_get_the_system_prompt_chat_sends(generator: Transformers
     assert labels.count(-100) < len(labels), "the assistant's reply is still learned"
     own = [{"role": "system", "content": "Own."}, *chat]
     assert encode_chat(generator.tokenizer, own, 256, system_prompt="Be nice.")[0] == encode_chat(generator.tokenizer, own, 256)[0]
+
+
+def test_the_base_fingerprint_ignores_which_transformers_saved_the_model(tmp_path: Path) -> None:
+    import shutil
+
+    from chatkit.lora import fingerprint
+    from chatkit.models import bundled_model_path
+
+    copies = []
+    for version, layers in (("4.99.0", None), ("9.9.9", None), ("9.9.9", 7)):
+        copy = tmp_path / f"{version}-{layers}"
+        shutil.copytree(bundled_model_path(), copy)
+        config = json.loads((copy / "config.json").read_text())
+        config["transformers_version"] = version
+        if layers:
+            config["num_hidden_layers"] = layers
+        (copy / "config.json").write_text(json.dumps(config, indent=4))
+        copies.append(fingerprint(copy))
+    assert copies[0] == copies[1] == fingerprint(bundled_model_path()), "the same weights saved by another version"
+    assert copies[2] != copies[0], "another config is another model"
