@@ -18,7 +18,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -115,10 +115,15 @@ class SentenceEncoder:
         fewest word pieces (the first on a tie)."""
         return min(spellings, key=lambda w: len(self.tokenizer.tokenize(w)))
 
+    @cached_property
+    def vocab(self) -> dict[str, int]:
+        """The tokenizer's vocabulary, built once: ``get_vocab`` builds a new dict of 30,000 entries (10 ms) per call."""
+        return self.tokenizer.get_vocab()  # type: ignore[no-any-return]
+
     def words(self, letters: str) -> list[int]:
         """The lengths of the fewest whole words of the vocabulary that spell ``letters`` ('ihate' -> [1, 4]); one word
         when they cannot be spelled so."""
-        vocab = self.tokenizer.get_vocab()
+        vocab = self.vocab
 
         def known(word: str) -> bool:  # a vocabulary word, or one with a common ending ('liars', 'hated', 'killing')
             return word in vocab or any(word.endswith(e) and word[:-len(e)] in vocab for e in ("s", "es", "ed", "ing", "ly"))

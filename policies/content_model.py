@@ -28,7 +28,6 @@ from chatkit.policies.bias_model import (
 )
 from chatkit.policies.normalize import normalize
 
-CATEGORIES = ("hate", "threat", "insult", "profanity", "sexual")
 # Words in quotes are mentioned, not used: "saying 'X are vermin' is vile" attacks nobody. Straight, curly and single
 # quotes (an apostrophe inside a word is not a quote).
 QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{2,})[\"“”«»]|(?<!\w)['‘’]([^\n]{2,}?)['‘’](?!\w)")
@@ -131,7 +130,7 @@ class ContentModel:
 
     def load(self) -> None:
         """Load now rather than on the first message, so a missing encoder shows at start-up."""
-        _ = self.encoder, self._head, self.meta
+        _ = self.encoder, self._head, self.meta, self.slurs, self.lexicons
 
     def _words(self, name: str) -> re.Pattern[str]:
         """A word list of the heads' folder (normalized spellings) as whole words, plurals included."""
@@ -167,12 +166,12 @@ class ContentModel:
             for i, row in zip(masked, again, strict=True):
                 rows[i].update({c: float(p) for c, p in zip(self.labels, row, strict=True) if c in TARGETED})
         for i, text in enumerate(texts):
-            plain = normalize(masked.get(i, text)).text
+            full = normalize(text).text
+            plain = normalize(masked[i]).text if i in masked else full
             if self.slurs.search(plain):
                 rows[i]["hate"] = max(rows[i]["hate"], 0.99)
             elif not protected_target(plain):  # "lawyers are parasites": an insult
                 rows[i]["insult"], rows[i]["hate"] = max(rows[i]["insult"], rows[i]["hate"]), min(rows[i]["hate"], 0.25)
-            full = normalize(text).text
             for category, words in self.lexicons.items():
                 if not words.search(full):  # the heads see swearing in "Mmhm" now and then; a word list does not
                     rows[i][category] = min(rows[i][category], 0.25)

@@ -72,8 +72,8 @@ def script_language(unspaced: str) -> str:
     return "zh"
 
 
-def function_word_shares(words: Sequence[str], length: int) -> dict[str, float]:
-    return {lang: sum(w.lower() in vocab for w in words) / length for lang, vocab in FUNCTION_WORDS.items()}
+def function_word_counts(words: Sequence[str]) -> dict[str, int]:
+    return {lang: sum(w.lower() in vocab for w in words) for lang, vocab in FUNCTION_WORDS.items()}
 
 
 def language_outside(text: str, languages: Sequence[str] = ("en",), seed: int = 0) -> str | None:
@@ -86,7 +86,7 @@ def language_outside(text: str, languages: Sequence[str] = ("en",), seed: int = 
         return None if lang in languages or (lang == "zh" and "zh-cn" in languages) else lang
     if length < 4:
         return None
-    shares = function_word_shares(words, length)
+    shares = {lang: count / length for lang, count in function_word_counts(words).items()}
     if any(shares.get(lang, 0.0) >= 0.15 for lang in languages):
         return None
     best = max(shares, key=lambda lang: shares[lang])
@@ -143,11 +143,11 @@ class LanguagePolicy:
         words, unspaced, length = _words(text)
         if length < self.min_words:
             return Verdict(self.name, Action.ALLOW, 0.0, f"too short to judge ({length} words)")
-        shares = function_word_shares(words, length)
+        counts = function_word_counts(words)
+        shares = {lang: count / length for lang, count in counts.items()}
         best = max(shares, key=lambda lang: shares[lang])
         if best in self.allowed and shares[best] >= 0.25:
             return Verdict(self.name, Action.ALLOW, 0.0, f"{best} function words ({shares[best]:.0%})", language=best)
-        counts = {lang: round(share * length) for lang, share in shares.items()}
         if best in self.allowed and counts[best] >= 2 and len(unspaced) < 2:
             # an allowed-language sentence around a few foreign words: a title, a name, a quotation
             return Verdict(self.name, Action.ALLOW, 0.0, f"{best} with some foreign words ({shares[best]:.0%} {best} "

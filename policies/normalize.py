@@ -112,11 +112,13 @@ def _join_separated(chars: list[str], origin: list[int], split: Callable[[str], 
             if not text[j].isalnum():
                 keep[j] = False
     for m in _SPACED.finditer(text):
-        letters = [j for j in range(m.start(1), m.end(1)) if text[j].isalnum()]
-        ends = set(itertools.accumulate(split("".join(text[j] for j in letters)))) if split else set()
-        for j in range(m.start(1), m.end(1)):
-            if not text[j].isalnum():
-                done = sum(1 for k in letters if k < j)  # letters before this separator
+        run = range(m.start(1), m.end(1))
+        ends = set(itertools.accumulate(split("".join(text[j] for j in run if text[j].isalnum())))) if split else set()
+        done = 0  # letters of the run before position j
+        for j in run:
+            if text[j].isalnum():
+                done += 1
+            else:
                 keep[j] = done in ends and not text[j - 1].isspace()  # one space where a word ends
     return [c for c, k in zip(chars, keep, strict=True) if k], [o for o, k in zip(origin, keep, strict=True) if k]
 

@@ -20,6 +20,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -59,23 +60,18 @@ def lexicon_rows(eval_dir: Path, rng: random.Random) -> list[tuple[str, dict[str
     return rows
 
 
-def slur_list(eval_dir: Path) -> list[str]:
-    """The lexicon's slurs (severity 2.5 and up in a slur category), every spelling of them, normalized: the content
-    model's hate floor for words it may not have seen."""
-    words = set()
-    for r in read_csv(eval_dir / "surge_profanity_en.csv"):
-        if float(r["severity_rating"] or 0) >= 2.5 and r["category_1"] in SLUR_CATEGORIES and " " not in r["text"].strip():
-            words.add(normalize(r["text"]).text)
-    return sorted(w for w in words if len(w) >= 3 and w not in NOT_ONLY_SLURS)
+def lexicon(eval_dir: Path, keep: Callable[[dict[str, str]], bool], extra: Iterable[str] = (),
+            drop: Iterable[str] = ()) -> list[str]:
+    """The lexicon's single-word entries of 3+ letters whose row ``keep`` accepts, normalized, with ``extra`` words and
+    without ``drop`` ones."""
+    words = {normalize(r["text"]).text for r in read_csv(eval_dir / "surge_profanity_en.csv")
+             if keep(r) and " " not in r["text"].strip()}
+    return sorted(({w for w in words if len(w) >= 3} | set(extra)) - set(drop))
 
 
-def lexicon(eval_dir: Path, categories: tuple[str, ...] | None = None) -> list[str]:
-    """The lexicon's single-word entries (of ``categories``, or all), normalized, with chatkit's own mild words."""
-    words = set(MILD_PROFANITY if categories is None else SEXUAL_WORDS)
-    for r in read_csv(eval_dir / "surge_profanity_en.csv"):
-        if (categories is None or r["category_1"] in categories) and " " not in r["text"].strip():
-            words.add(normalize(r["text"]).text)
-    return sorted(w for w in words if len(w) >= 3 or w in MILD_PROFANITY)
+def is_slur(row: dict[str, str]) -> bool:
+    """Severity 2.5 and up in a slur category: the content model's hate floor for words it may not have seen."""
+    return float(row["severity_rating"] or 0) >= 2.5 and row["category_1"] in SLUR_CATEGORIES
 
 
 def build(eval_dir: Path, seed: int, others: int) -> list[tuple[str, dict[str, float], float]]:
@@ -145,9 +141,11 @@ def calibrate(p: np.ndarray, y: np.ndarray, domain: np.ndarray, max_fpr: float) 
 
 def write_lexicons(eval_dir: Path, out: Path) -> None:
     """The word lists the content model checks its heads against (policies/content_model.py)."""
-    (out / "slurs.txt").write_text("\n".join(slur_list(eval_dir)) + "\n")
-    (out / "profanity.txt").write_text("\n".join(lexicon(eval_dir)) + "\n")
-    (out / "sexual.txt").write_text("\n".join(lexicon(eval_dir, ("sexual anatomy / sexual acts",))) + "\n")
+    lists = {"slurs": lexicon(eval_dir, is_slur, drop=NOT_ONLY_SLURS),
+             "profanity": lexicon(eval_dir, lambda r: True, extra=MILD_PROFANITY),
+             "sexual": lexicon(eval_dir, lambda r: r["category_1"] == "sexual anatomy / sexual acts", extra=SEXUAL_WORDS)}
+    for name, words in lists.items():
+        (out / f"{name}.txt").write_text("\n".join(words) + "\n")
 
 
 def main() -> None:
