@@ -30,7 +30,7 @@ from typing import Any
 import aiohttp
 
 from chatkit import ChatBot
-from chatkit.config import load_settings
+from chatkit.config import DEFAULT_RULES, load_settings
 from chatkit.testing import free_port, wait_until_serving
 
 CONFIG = """
@@ -47,7 +47,7 @@ port = {port}
 rate_limit = 0
 {policies}
 """
-NO_POLICIES = "\n".join(f"[policies.{p}]\nenabled = false" for p in ("toxicity", "bias", "language", "pii"))
+NO_POLICIES = "\n".join(f"[policies.{p}]\nenabled = false" for p in DEFAULT_RULES)  # every built-in one that is on
 
 Timing = tuple[float, float]  # (first text, whole reply), seconds
 
