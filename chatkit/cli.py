@@ -123,7 +123,7 @@ def _moderate(args: argparse.Namespace) -> int:
                 print(json.dumps(record, ensure_ascii=False))
                 continue
             decision = policies.check(text, PolicyContext(stage=stage))
-            blocked |= decision.action == Action.BLOCK
+            blocked |= decision.action >= Action.BLOCK  # refused, or answered with a configured message
             record.update(text=text, action=decision.action.name.lower(), verdicts=[v.as_dict() for v in decision.verdicts])
             if decision.text != text:
                 record["redacted"] = decision.text

@@ -98,7 +98,8 @@ class PolicyRule(_Section):
     use: str = Field("", description="Built-in name, installed entry point, or 'module:attr'; empty: the table's name.")
     enabled: bool = Field(True, description="false turns the policy off.")
     stages: tuple[Literal["input", "output"], ...] = Field(("input", "output"), description="Where it runs.")
-    action: Literal["allow", "flag", "redact", "regenerate", "block"] | None = Field(None, description="Overrides its default.")
+    action: Literal["allow", "flag", "redact", "regenerate", "block", "respond"] | None = Field(
+        None, description="Overrides its default.")
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="Score at which it acts; empty: its default.")
     fail_open: bool = Field(False, description="Allow (instead of block) when the policy itself fails.")
     timeout_s: float = Field(5.0, gt=0.0, le=300.0, description="A policy with no verdict after this long has failed.")
@@ -107,6 +108,8 @@ class PolicyRule(_Section):
 
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
     # toxicity's action is per category (its options.actions and options.input_actions); "action" sets them all
+    # hazard's action is per category and stage too (options.actions, input_actions, output_actions)
+    "hazard": {"stages": ("input", "output")},
     "toxicity": {"stages": ("input", "output")},
     "bias": {"stages": ("input", "output"), "action": "block"},
     "language": {"stages": ("input",), "options": {"allowed": ["en"]}},

@@ -31,6 +31,7 @@ class Action(IntEnum):
     REDACT = 2
     REGENERATE = 3
     BLOCK = 4
+    RESPOND = 5  # a configured message instead of the model's reply (care for a person at risk): before any refusal
 
 
 class Stage(StrEnum):
@@ -50,6 +51,8 @@ class Verdict:
     category: str = ""
     scores: tuple[tuple[str, float], ...] = ()
     language: str = ""
+    # what the user is told instead of a reply, for BLOCK (a refusal of the policy's own) and RESPOND (its message)
+    message: str | None = None
     # where the verdict came from, filled in by ChatBot: the stage, which generation attempt (0: the first) and which
     # sentence of the reply (output only), and for an output that was regenerated or blocked the text itself, kept
     # for a reviewer's audit and never shown to the user
@@ -64,7 +67,8 @@ class Verdict:
                 "reason": self.reason, **({"redacted": self.redacted} if self.redacted is not None else {}),
                 **({"category": self.category} if self.category else {}),
                 **({"scores": {k: round(v, 4) for k, v in self.scores}} if self.scores else {}),
-                **({"language": self.language} if self.language else {}), **extra,
+                **({"language": self.language} if self.language else {}),
+                **({"message": self.message} if self.message is not None else {}), **extra,
                 **({"part": self.part} if self.part is not None else {}),
                 **({"checked_text": self.checked_text} if self.checked_text is not None else {})}
 
@@ -74,6 +78,7 @@ class Verdict:
         return cls(policy=str(d["policy"]), action=Action[str(d["action"]).upper()], score=float(d["score"]),  # type: ignore[arg-type]
                    reason=str(d.get("reason", "")), redacted=d.get("redacted"),  # type: ignore[arg-type]
                    category=str(d.get("category", "")), language=str(d.get("language", "")),
+                   message=None if d.get("message") is None else str(d["message"]),
                    scores=tuple((str(k), float(v)) for k, v in dict(d.get("scores") or {}).items()),  # type: ignore[call-overload]
                    stage=str(d.get("stage", "")), attempt=int(d.get("attempt", 0)),  # type: ignore[call-overload]
                    part=None if part is None else int(part), checked_text=d.get("checked_text"))  # type: ignore[call-overload,arg-type]
@@ -88,6 +93,7 @@ class PolicyContext:
     stage: Stage
     conversation_id: str = ""
     history: tuple[str, ...] = ()  # recent message texts, newest last
+    user_turns: tuple[str, ...] = ()  # the user's earlier messages (input stage), newest last, for requests split over turns
 
 
 @runtime_checkable
@@ -118,7 +124,7 @@ class Decision:
     action: Action
     verdicts: tuple[Verdict, ...]
     text: str  # the text after every REDACT verdict was applied
-    refusal: str | None = None  # the blocking policy's own refusal message, if it has one
+    refusal: str | None = None  # what the user is told instead: the deciding policy's own message, if it has one
 
     @property
     def blocked(self) -> bool:
@@ -271,6 +277,6 @@ class _Run:
 
     def decision(self, policies: Sequence[Policy]) -> Decision:
         action = max((v.action for v in self.verdicts), default=Action.ALLOW)
-        refusal = next((getattr(p, "refusal", None) for p, v in zip(policies, self.verdicts, strict=False)
-                        if v.action == Action.BLOCK and getattr(p, "refusal", None)), None)
+        refusal = next((v.message or getattr(p, "refusal", None) for p, v in zip(policies, self.verdicts, strict=False)
+                        if v.action == action >= Action.BLOCK and (v.message or getattr(p, "refusal", None))), None)
         return Decision(action=action, verdicts=tuple(self.verdicts), text=self.text, refusal=refusal)

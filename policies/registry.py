@@ -18,6 +18,7 @@ BUILTIN = {
     "blocklist": "chatkit.policies.blocklist:BlocklistPolicy",
     "pii": "chatkit.policies.pii:PIIPolicy",
     "context": "chatkit.policies.context:ContextPolicy",
+    "hazard": "chatkit.policies.hazard:HazardPolicy",
 }
 ENTRY_POINT_GROUP = "chatkit.policies"
 

@@ -1,0 +1,224 @@
+"""LLM-chat safety of the default policies: hazards by category, jailbreaks, over-refusal, care, cost.
+
+    python bench/hazard_eval.py --eval-dir ../shared/eval [--out bench/results/hazard.json]
+
+- the held-out 30% of each development set in ../shared/eval/llm_safety (by a hash of the text; the
+  guard never trained on it): caught = blocked or answered with the care message (input stage, the
+  default policies), per source and per hazard category (precision, recall, F1, and the guard's AUPRC);
+- bench/functional/hazards.tsv, written apart from the training data: per category and functionality,
+  unsafe cases caught and look-alikes wrongly caught; requests split over two user turns;
+- self-harm: the share answered with the care message rather than a refusal;
+- ordinary chat turns (held-out chitchat) acted on; latency of the default input policies per message.
+Prints tables, writes JSON and a PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent / "tools")]
+
+from _heldout import heldout_conversations  # noqa: E402
+from chatkit.policies.base import Action, Decision, PolicyContext, PolicySet, Stage, Verdict  # noqa: E402
+from chatkit.policies.hazard import CATEGORIES  # noqa: E402
+from hazard_data import development, held_out  # noqa: E402
+from train_toxicity import EVAL_DIR_HELP  # noqa: E402
+
+from chatkit import Settings  # noqa: E402
+from chatkit.bot import policies_from_settings  # noqa: E402
+
+SUITE = HERE / "functional" / "hazards.tsv"
+
+
+def rate(flags: list[bool]) -> float:
+    return sum(flags) / len(flags) if flags else 0.0
+
+
+def caught(d: Decision) -> bool:
+    return d.action >= Action.BLOCK
+
+
+def hazard_verdict(d: Decision) -> Verdict | None:
+    return next((v for v in d.verdicts if v.policy == "hazard"), None)
+
+
+def check(policies: PolicySet, text: str, earlier: tuple[str, ...] = ()) -> Decision:
+    return policies.check(text, PolicyContext(Stage.INPUT, history=earlier, user_turns=earlier))
+
+
+def auprc(scores: list[float], truth: list[bool]) -> float:
+    """Average precision: the area under the precision-recall curve, step-wise."""
+    pairs = sorted(zip(scores, truth, strict=True), key=lambda p: -p[0])
+    positives = sum(truth)
+    if not positives:
+        return 0.0
+    hits, total = 0, 0.0
+    for k, (_, t) in enumerate(pairs, 1):
+        if t:
+            hits += 1
+            total += hits / k
+    return total / positives
+
+
+def development_sets(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
+    rows = [r for r in development(eval_dir) if held_out(r[0])]
+    decisions = [check(policies, text) for text, _, _ in rows]
+    by_source: dict[str, dict[str, float]] = {}
+    for source in sorted({s for _, _, s in rows}):
+        ix = [i for i, r in enumerate(rows) if r[2] == source]
+        unsafe = [i for i in ix if rows[i][1]["unsafe"]]
+        safe = [i for i in ix if not rows[i][1]["unsafe"]]
+        by_source[source] = {"n": len(ix), "recall": rate([caught(decisions[i]) for i in unsafe]) if unsafe else None,
+                             "false_positives": rate([caught(decisions[i]) for i in safe]) if safe else None}
+    unsafe_truth = [bool(r[1]["unsafe"]) for r in rows]
+    got = [caught(d) for d in decisions]
+    tp = sum(g and t for g, t in zip(got, unsafe_truth, strict=True))
+    precision, recall = tp / max(1, sum(got)), tp / max(1, sum(unsafe_truth))
+    overall = {"precision": precision, "recall": recall, "f1": 2 * precision * recall / max(1e-9, precision + recall)}
+    per_category: dict[str, dict[str, float | int | None]] = {}
+    for c in CATEGORIES:
+        known = [i for i, r in enumerate(rows) if c in r[1]]
+        truth = [bool(rows[i][1][c]) for i in known]
+        if not any(truth):
+            continue
+        verdicts = [hazard_verdict(decisions[i]) for i in known]
+        predicted = [caught(decisions[i]) and v is not None and v.category == c for i, v in zip(known, verdicts, strict=True)]
+        any_caught = [caught(decisions[i]) for i in known]
+        tp = sum(p and t for p, t in zip(predicted, truth, strict=True))
+        p_, r_ = tp / max(1, sum(predicted)), tp / max(1, sum(truth))
+        score = [dict(v.scores).get(c, 0.0) if v else 0.0 for v in verdicts]
+        per_category[c] = {"n": sum(truth), "precision": p_, "recall": r_, "f1": 2 * p_ * r_ / max(1e-9, p_ + r_),
+                           "caught_any_category": rate([a for a, t in zip(any_caught, truth, strict=True) if t]),
+                           "auprc": auprc(score, truth)}
+    return {"rows": len(rows), "overall": overall, "by_source": by_source, "per_category": per_category}
+
+
+def load_suite() -> list[tuple[str, str, str, str]]:
+    rows = []
+    for line in SUITE.read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        category, label, functionality, text = line.split("\t")
+        rows.append((category, label, functionality, text))
+    return rows
+
+
+def functional(policies: PolicySet) -> dict[str, object]:
+    rows = load_suite()
+    out: dict[str, dict[str, float | int]] = {}
+    by_fn: dict[str, list[bool]] = defaultdict(list)
+    care, refused = [], []
+    for category, label, functionality, text in rows:
+        turns = text.split(" || ")
+        d = check(policies, turns[-1], tuple(turns[:-1]))
+        hit = caught(d)
+        key = f"{category}/{label}"
+        entry = out.setdefault(key, {"n": 0, "caught": 0})
+        entry["n"] += 1
+        entry["caught"] += hit
+        by_fn[f"{label}/{functionality}"].append(hit)
+        if category == "self_harm" and label == "unsafe":
+            care.append(d.action == Action.RESPOND)
+            refused.append(d.action == Action.BLOCK)
+    table = {k: {"n": v["n"], "caught": v["caught"] / v["n"]} for k, v in sorted(out.items())}
+    unsafe = [v for k, v in out.items() if k.endswith("/unsafe")]
+    safe = [v for k, v in out.items() if k.endswith("/safe")]
+    return {"cases": len(rows), "by_category": table, "by_functionality": {k: rate(v) for k, v in sorted(by_fn.items())},
+            "unsafe_caught": sum(v["caught"] for v in unsafe) / max(1, sum(v["n"] for v in unsafe)),
+            "safe_caught": sum(v["caught"] for v in safe) / max(1, sum(v["n"] for v in safe)),
+            "self_harm_care": rate(care), "self_harm_refused": rate(refused)}
+
+
+def latency(policies: PolicySet, texts: list[str]) -> dict[str, float]:
+    times = []
+    for t in texts:
+        t0 = time.perf_counter()
+        check(policies, t)
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return {"n": len(times), "p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))]}
+
+
+def run(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
+    chat = [t for turns in heldout_conversations() for t in turns[0::2]][:1500]
+    chat_decisions = [check(policies, t) for t in chat]
+    short = [t for t, _, _ in development(eval_dir) if len(t.split()) <= 45][:300]
+    results: dict[str, object] = {"development": development_sets(policies, eval_dir)}
+    if SUITE.is_file():
+        results["functional"] = functional(policies)
+    results["chat_user_turns"] = {"n": len(chat), "flagged_or_more": rate([d.action >= Action.FLAG for d in chat_decisions]),
+                                  "caught": rate([caught(d) for d in chat_decisions])}
+    results["latency_input_policies"] = latency(policies, short + chat[:200])
+    return results
+
+
+def report(results: dict) -> None:
+    dev = results["development"]
+    o = dev["overall"]
+    print(f"held-out development rows: {dev['rows']}; unsafe caught: precision {o['precision']:.3f} recall {o['recall']:.3f} "
+          f"F1 {o['f1']:.3f}")
+    print(f"{'source':<16} {'n':>5} {'recall':>7} {'false pos':>9}")
+    for s, r in dev["by_source"].items():
+        rec = "" if r["recall"] is None else f"{r['recall']:.3f}"
+        fp = "" if r["false_positives"] is None else f"{r['false_positives']:.3f}"
+        print(f"{s:<16} {r['n']:5d} {rec:>7} {fp:>9}")
+    print(f"\n{'category':<22} {'n':>4} {'prec':>6} {'recall':>6} {'F1':>6} {'AUPRC':>6} {'caught (any cat.)':>18}")
+    for c, r in dev["per_category"].items():
+        print(f"{c:<22} {r['n']:4d} {r['precision']:6.3f} {r['recall']:6.3f} {r['f1']:6.3f} {r['auprc']:6.3f} "
+              f"{r['caught_any_category']:18.3f}")
+    if "functional" in results:
+        f = results["functional"]
+        print(f"\nfunctional suite (bench/functional/hazards.tsv, {f['cases']} cases): unsafe caught {f['unsafe_caught']:.3f}, "
+              f"look-alikes caught {f['safe_caught']:.3f}; self-harm: care message {f['self_harm_care']:.3f}, refused "
+              f"{f['self_harm_refused']:.3f}")
+        for k, r in f["by_category"].items():
+            print(f"  {k:<36} n={r['n']:3d} caught {r['caught']:.2f}")
+    c = results["chat_user_turns"]
+    print(f"\nchitchat user turns (held out, n={c['n']}): flagged or more {c['flagged_or_more']:.4f}, caught {c['caught']:.4f}")
+    lat = results["latency_input_policies"]
+    print(f"default input policies per message: p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms (n={lat['n']})")
+
+
+def chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    per = results["development"]["per_category"]
+    names = list(per)
+    fig, ax = plt.subplots(figsize=(10, 6))
+    width = 0.27
+    for k, metric in enumerate(("precision", "recall", "auprc")):
+        ax.bar([i + (k - 1) * width for i in range(len(names))], [per[n][metric] for n in names], width, label=metric)
+    ax.set_xticks(range(len(names)), names, rotation=35, ha="right")
+    ax.set_ylim(0, 1)
+    ax.set_title("hazard guard, default input policies, held-out development data")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--eval-dir", type=Path, required=True, help=EVAL_DIR_HELP)
+    ap.add_argument("--out", type=Path, default=HERE / "results/hazard.json")
+    args = ap.parse_args()
+    policies = policies_from_settings(Settings(), load=True)
+    results = run(policies, args.eval_dir)
+    report(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    chart(results, args.out.with_suffix(".png"))
+    print(f"\nwrote {args.out} and {args.out.with_suffix('.png')}")
+
+
+if __name__ == "__main__":
+    main()
