@@ -17,7 +17,7 @@ log = logging.getLogger("chatkit")
 
 def _chat(args: argparse.Namespace) -> int:
     from chatkit.adapters.console import ConsoleChat
-    from chatkit.bot import ChatBot
+    from chatkit.turn.chatbot import ChatBot
 
     settings = _settings(args)
     bot = ChatBot.from_config(settings=settings, announce=_say)
@@ -34,8 +34,8 @@ async def _manage(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from chatkit.store import open_store
-    from chatkit.transfer import conversation_to_dict, export_conversations, import_conversations, require_conversation
+    from chatkit.storage.base import open_store
+    from chatkit.storage.transfer import conversation_to_dict, export_conversations, import_conversations, require_conversation
 
     store = open_store(_settings(args).store)
     try:
@@ -84,10 +84,10 @@ def _moderate(args: argparse.Namespace) -> int:
     Exit 1 if anything was blocked, 0 if nothing was, 2 on an error (a missing file, a broken config)."""
     import json
 
-    from chatkit.bot import policies_from_settings
     from chatkit.errors import InvalidMessageError
     from chatkit.policies.base import Action, PolicyContext, Stage
     from chatkit.text import clean_message
+    from chatkit.turn.chatbot import policies_from_settings
 
     settings = _settings(args)
     policies = policies_from_settings(settings, load=True)
@@ -136,7 +136,7 @@ def _say(line: str) -> None:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from chatkit.models import CATALOGUE, DEFAULT_MODEL, cached_path, installed_models, models_dir, remove_model
+    from chatkit.models.catalogue import CATALOGUE, DEFAULT_MODEL, cached_path, installed_models, models_dir, remove_model
 
     if args.action == "list":
         print(f"catalogue ({models_dir()}):")
@@ -150,7 +150,7 @@ def _models(args: argparse.Namespace) -> int:
         for m in others:
             print(f"  {m.name:<14} {m.size_bytes / 1e6:>8.0f} MB  {m.path}  ({m.source})")
     elif args.action == "pull":
-        from chatkit.pull import pull
+        from chatkit.models.pull import pull
 
         path = pull(args.name, progress=True, force=args.force)
         print(f"{args.name} is ready in {path}")
@@ -169,8 +169,8 @@ def _telegram(args: argparse.Namespace) -> int:
     import asyncio
 
     from chatkit.adapters.telegram import run
-    from chatkit.adapters.telegram_api import make_bot
-    from chatkit.bot import ChatBot
+    from chatkit.adapters.telegram.api import make_bot
+    from chatkit.turn.chatbot import ChatBot
 
     settings = _settings(args)
     make_bot(settings.telegram, args.api_base)  # a missing or malformed token fails before the model loads
@@ -191,7 +191,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _train_lora(args: argparse.Namespace) -> int:
     from chatkit.config import load_settings
-    from chatkit.lora import LoraSettings, train_lora
+    from chatkit.models.lora import LoraSettings, train_lora
 
     settings = LoraSettings(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=args.alpha, batch_size=args.batch_size,
                             max_tokens=args.max_tokens, heldout=args.heldout, seed=args.seed)

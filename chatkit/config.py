@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from chatkit.decoding import DecodingConfig, describe_validation_error, parse_decoding, preset
+from chatkit.engine.decoding import DecodingConfig, describe_validation_error, parse_decoding, preset
 
 CONFIG_ENV = "CHATKIT_CONFIG"
 DEFAULT_FILE = "chatkit.toml"

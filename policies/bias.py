@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 from chatkit.policies.base import Action, PolicyContext, Verdict, decide, unit
-from chatkit.policies.bias_model import BiasModel, BiasModelError
+from chatkit.policies.engines.encoder import BiasModel, BiasModelError
 from chatkit.policies.language import language_outside
 from chatkit.policies.normalize import normalize
 from chatkit.policies.toxicity import Scorer
@@ -108,7 +108,7 @@ class BiasPolicy:
     @property
     def scorer(self) -> Scorer:
         if self._scorer is None:
-            from chatkit.policies.offline_scorer import OfflineScorer
+            from chatkit.policies.engines.offline import OfflineScorer
 
             self._scorer = OfflineScorer()
         return self._scorer

@@ -61,7 +61,7 @@ class ContextPolicy:
     def model(self) -> Any:
         with self._loading:
             if self._model is None:
-                from chatkit.policies.content_model import ContentModel
+                from chatkit.policies.engines.content import ContentModel
 
                 self._model = ContentModel()
         return self._model

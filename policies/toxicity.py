@@ -153,8 +153,8 @@ class ToxicityPolicy:
         if a["engine"] == "detoxify" or (a["engine"] == "auto" and a["checkpoint"]):
             return DetoxifyScorer(a["model_type"], a["checkpoint"], a["huggingface_config_path"], a["device"])
         if a["engine"] in ("auto", "model"):
-            from chatkit.policies.bias_model import BiasModelError
-            from chatkit.policies.content_model import ContentModel
+            from chatkit.policies.engines.content import ContentModel
+            from chatkit.policies.engines.encoder import BiasModelError
 
             model = ContentModel()
             try:
@@ -164,7 +164,7 @@ class ToxicityPolicy:
                 if a["engine"] == "model":
                     raise
                 log.warning("%s: %s; using the offline scorer (toxicity and identity_attack only)", self.name, e)
-        from chatkit.policies.offline_scorer import OfflineScorer
+        from chatkit.policies.engines.offline import OfflineScorer
 
         return OfflineScorer()
 

@@ -29,10 +29,11 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
-from chatkit.policies.bias_model import SentenceEncoder, bundled_encoder_path, encoder_fingerprint  # noqa: E402
-from chatkit.policies.normalize import normalize  # noqa: E402
 from content_data import CATEGORIES, labels, samples  # noqa: E402
 from train_toxicity import EVAL_DIR_HELP, datasets, read_csv  # noqa: E402
+
+from chatkit.policies.engines.encoder import SentenceEncoder, bundled_encoder_path, encoder_fingerprint  # noqa: E402
+from chatkit.policies.normalize import normalize  # noqa: E402
 
 SLUR_CATEGORIES = ("racial / ethnic slurs", "sexual orientation / gender", "mental disability", "physical disability")
 DOMAIN_WEIGHT = 3.0

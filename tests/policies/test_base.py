@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+
 from chatkit.policies import Action, PolicyContext, PolicySet, Stage, Verdict
 
 CTX = PolicyContext(stage=Stage.OUTPUT)

@@ -5,9 +5,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+
 from chatkit.policies.base import Action, PolicyContext, PolicyLoadError, PolicySet, Stage
 from chatkit.policies.bias import BiasPolicy
-from chatkit.policies.bias_model import BiasModel, BiasModelError
+from chatkit.policies.engines.encoder import BiasModel, BiasModelError
 
 CTX = PolicyContext(Stage.OUTPUT)
 
@@ -117,10 +118,11 @@ def test_bad_options_are_refused(kwargs: dict[str, object]) -> None:
 
 def test_the_lora_merge_without_peft_equals_peft_s_own() -> None:
     import numpy as np
-    from chatkit.policies.bias_model import SentenceEncoder, bundled_encoder_path
-    from chatkit.policies.content_model import head_path
     from peft import PeftModel
     from transformers import AutoModel
+
+    from chatkit.policies.engines.content import head_path
+    from chatkit.policies.engines.encoder import SentenceEncoder, bundled_encoder_path
 
     adapter = head_path() / "adapter"
     ours = SentenceEncoder(bundled_encoder_path(), dtype="float32", adapter=adapter)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from chatkit.policies.base import Action, PolicyContext, PolicySet, Stage
 from chatkit.policies.toxicity import ToxicityPolicy
 
@@ -88,7 +89,7 @@ def test_long_random_tokens_score_without_numeric_warnings() -> None:
     import string
     import warnings
 
-    from chatkit.policies.offline_scorer import OfflineScorer
+    from chatkit.policies.engines.offline import OfflineScorer
 
     rng = random.Random(0)
     text = " ".join("".join(rng.choices(string.ascii_letters + string.digits, k=rng.randint(20, 60))) for _ in range(300))

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 
+from chatkit.engine.base import Generation, GenerationStream
+from chatkit.engine.decoding import DecodingConfig
 from chatkit.policies.base import Action, PolicyContext, Verdict
-
-from chatkit.decoding import DecodingConfig
-from chatkit.generator import Generation, GenerationStream
 from chatkit.types import Message, Role
 
 

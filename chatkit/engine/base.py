@@ -1,0 +1,69 @@
+"""The Generator protocol: what ChatBot needs from a model backend, and the stream a backend returns.
+
+Backends: ``chatkit.engine.transformers.generator.TransformersGenerator`` (a local Hugging Face model) and
+``chatkit.engine.remote.OpenAIBackend`` (any OpenAI-compatible model server).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from chatkit.engine.decoding import DecodingConfig
+from chatkit.types import Message
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str  # stop | length | cancelled
+    first_token_s: float | None
+    generate_s: float
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """What ChatBot needs from a model backend."""
+
+    max_context_tokens: int
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        """Prompt tokens for these messages, rendered with the model's chat template."""
+        ...
+
+    def stream(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> GenerationStream:
+        ...
+
+    async def generate(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> Generation:
+        ...
+
+    async def aclose(self) -> None:
+        ...
+
+
+class GenerationStream(AsyncIterator[str]):
+    """Reply text as it is generated; ``result`` holds the whole Generation once iteration ends.
+
+    Closing it (``aclose``, or leaving an ``async with aclosing(...)`` block) stops the model
+    within one token step.
+    """
+
+    def __init__(self, pieces: Callable[[GenerationStream], AsyncIterator[str]]) -> None:
+        self.result: Generation | None = None
+        self._pieces = pieces(self)
+
+    async def __anext__(self) -> str:
+        return await self._pieces.__anext__()
+
+    async def aclose(self) -> None:
+        await self._pieces.aclose()  # type: ignore[attr-defined]
+
+    async def collect(self) -> Generation:
+        """Run to the end and return the whole Generation."""
+        async for _ in self:
+            pass
+        assert self.result is not None
+        return self.result
