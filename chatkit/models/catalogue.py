@@ -166,7 +166,7 @@ def converted_gguf(gguf_file: Path) -> Path:
     sha = sha256_file(gguf_file)
     target = models_dir() / f"gguf-{sha[:16]}"
     if not (target / CARD).is_file():
-        from chatkit.models.catalogue.convert import convert_gguf
+        from chatkit.models.convert import convert_gguf
 
         log.warning("chatkit: converting %s once to %s", gguf_file, target)
         convert_gguf(gguf_file, target, card={"name": gguf_file.stem, "source": str(gguf_file), "gguf_sha256": sha})

