@@ -27,9 +27,9 @@ from telegram_server import FakeBotAPI
 from chatkit import ChatBot, MemoryStore
 from chatkit.adapters.telegram import build_router
 from chatkit.adapters.telegram.api import make_bot
+from chatkit.build import policies_from_settings
 from chatkit.config import TelegramSettings, validate_settings
 from chatkit.engine.transformers.generator import TransformersGenerator
-from chatkit.turn.chatbot import policies_from_settings
 
 
 async def run(model: str, max_batch: int, users: int, messages: int) -> dict[str, Any]:

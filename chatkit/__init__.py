@@ -3,6 +3,9 @@
 ``import chatkit`` stays light: torch and transformers load only when a model does.
 """
 
+__version__ = "0.1.0"  # first: modules that report it import it from here
+
+from chatkit.build import open_store
 from chatkit.config import Settings, load_settings
 from chatkit.engine.base import Generation, GenerationStream, Generator
 from chatkit.engine.decoding import PRESETS, DecodingConfig
@@ -24,17 +27,14 @@ from chatkit.storage.base import (
     Conversation,
     ConversationInfo,
     Delivery,
-    MemoryStore,
     Options,
     Retention,
     Store,
     StoredMessage,
-    open_store,
 )
+from chatkit.storage.memory import MemoryStore
 from chatkit.turn.chatbot import ChatBot, ReplyStream
 from chatkit.types import Message, Origin, Reply, Role, Timings, Usage
-
-__version__ = "0.1.0"
 
 __all__ = [
     "PRESETS",

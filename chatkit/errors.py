@@ -49,3 +49,15 @@ class ConversationNotFoundError(ChatkitError, KeyError):
 
 class TransferError(ChatkitError):
     """An import file is malformed or clashes with existing conversations."""
+
+
+class AdapterError(ChatkitError):
+    """An adapter is missing, corrupt, unknown, or does not fit the base model."""
+
+
+class DatasetError(ChatkitError):
+    """Training data is malformed or empty."""
+
+
+class TrainingError(ChatkitError):
+    """Training could not finish; nothing was written."""

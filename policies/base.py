@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Protocol, runtime_checkable
 
+from chatkit.policies.errors import PolicyLoadError, PolicyTimeout
+
 log = logging.getLogger(__name__)
 
 
@@ -79,10 +81,6 @@ class Verdict:
                    part=None if part is None else int(part), checked_text=d.get("checked_text"))  # type: ignore[call-overload,arg-type]
 
 
-class PolicyLoadError(RuntimeError):
-    """A policy's model is missing or broken."""
-
-
 @dataclass(frozen=True)
 class PolicyContext:
     stage: Stage
@@ -126,10 +124,6 @@ class Decision:
 
 
 DEFAULT_TIMEOUT_S = 5.0
-
-
-class PolicyTimeout(Exception):
-    """A policy did not answer within its time limit."""
 
 
 @dataclass

@@ -103,8 +103,8 @@ def serve(generator: TransformersGenerator, tmp_path: Path) -> Iterator[object]:
     from http_server import http_settings, serving
 
     from chatkit.adapters.http import create_app
+    from chatkit.build import policies_from_settings
     from chatkit.storage.sqlite import SQLiteStore
-    from chatkit.turn.chatbot import policies_from_settings
 
     with ExitStack() as stack:
         def start(*, backend: object = None, store: Store | None = None, **serve_settings: object) -> str:
@@ -131,7 +131,7 @@ def engine_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def tiny_tokenizer() -> object:
-    from chatkit.engine.transformers.generator import load_chat_tokenizer
+    from chatkit.engine.tokenizer import load_chat_tokenizer
 
     return load_chat_tokenizer(bundled_model_path())
 

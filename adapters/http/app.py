@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from chatkit import __version__
 from chatkit.adapters.http import conversations as http_conversations
 from chatkit.adapters.http import errors as http_errors
 from chatkit.adapters.http import openai as http_openai
@@ -114,7 +115,5 @@ def serve(settings: Settings, *, announce: Callable[[str], None] | None = None) 
 
 
 def _version() -> str:
-    from chatkit import __version__
-
     return __version__
 

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chatkit.errors import (
+    AdapterError,
     ChatkitError,
     ConfigError,
     ContextOverflowError,
@@ -24,7 +25,6 @@ from chatkit.errors import (
     MessageTooLongError,
     StoreError,
 )
-from chatkit.models.lora import AdapterError
 
 log = logging.getLogger(__name__)
 

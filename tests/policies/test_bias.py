@@ -8,7 +8,8 @@ import pytest
 
 from chatkit.policies.base import Action, PolicyContext, PolicyLoadError, PolicySet, Stage
 from chatkit.policies.bias import BiasPolicy
-from chatkit.policies.engines.encoder import BiasModel, BiasModelError
+from chatkit.policies.engines.content import BiasModel
+from chatkit.policies.errors import BiasModelError
 
 CTX = PolicyContext(Stage.OUTPUT)
 

@@ -5,11 +5,11 @@ import re
 import pytest
 
 from chatkit import ConfigError
+from chatkit.build import policies_from_settings
 from chatkit.config import validate_settings
 from chatkit.policies.base import Action, PolicyContext, Stage
 from chatkit.policies.function import FunctionPolicy
 from chatkit.policies.registry import PolicyConfigError, available, build, resolve
-from chatkit.turn.chatbot import policies_from_settings
 
 CTX = PolicyContext(Stage.INPUT)
 

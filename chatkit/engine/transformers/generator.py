@@ -18,11 +18,14 @@ from typing import Any
 
 from chatkit.engine.base import Generation, GenerationStream
 from chatkit.engine.decoding import DecodingConfig
+from chatkit.engine.tokenizer import load_chat_tokenizer
 from chatkit.engine.transformers.batching import BatchRunner, Job, Rows, RowSampler, RowStop, RowStreamer
 from chatkit.engine.transformers.devices import DTYPES, pick_device, pick_dtype
 from chatkit.engine.transformers.prefix_cache import PrefixCache
-from chatkit.errors import GenerationError, ModelLoadError, one_line
-from chatkit.models.catalogue import resolve_model
+from chatkit.engine.transformers.processors import build_processors
+from chatkit.errors import AdapterError, GenerationError, ModelLoadError, one_line
+from chatkit.models.lora import BASE, attach, resolve_path, shipped_for
+from chatkit.models.resolve import resolve_model
 from chatkit.types import Message, Role
 
 
@@ -38,21 +41,6 @@ def _cache_argument() -> str:
 CACHE_ARGUMENT = _cache_argument()
 
 log = logging.getLogger(__name__)
-
-
-def load_chat_tokenizer(model_dir: Path) -> Any:
-    """The model's tokenizer; ModelLoadError if it cannot be loaded or has no chat template."""
-    from transformers import AutoTokenizer
-
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-    except (OSError, ValueError, TypeError) as e:
-        raise ModelLoadError(f"cannot load a tokenizer from {model_dir}: {one_line(e)}") from None
-    if not getattr(tokenizer, "chat_template", None):
-        raise ModelLoadError(
-            f"{model_dir} has no chat template; use a chat model, or add a 'chat_template' to its tokenizer_config.json"
-        )
-    return tokenizer
 
 
 class TransformersGenerator:
@@ -116,8 +104,6 @@ class TransformersGenerator:
                                  "pull or copy the model again") from None
         own = int(getattr(model.config, "max_position_embeddings", 0) or 2048)
         limit = min(max_context_tokens, own) if max_context_tokens else own
-        from chatkit.models.lora import AdapterError, attach, resolve_path, shipped_for
-
         paths = {name: resolve_path(str(p)) for name, p in (adapters or {}).items()}
         if default_adapter is not None and default_adapter not in paths:
             configured = ", ".join(paths) or "none"
@@ -177,8 +163,6 @@ class TransformersGenerator:
 
     def check_adapter(self, adapter: str | None) -> str | None:
         """The adapter a request will use (None: the base model); unknown names raise AdapterError."""
-        from chatkit.models.lora import BASE, AdapterError
-
         name = adapter if adapter is not None else self.default_adapter
         if name is None or name == BASE:
             if name == BASE and self.merged:
@@ -251,7 +235,7 @@ class TransformersGenerator:
         """Runs in the model thread: one left-padded ``generate`` for ``jobs`` (all of one adapter)."""
         import torch
 
-        from chatkit.engine.processors import build_processors
+        # processors.py subclasses transformers' LogitsProcessor: importing it loads torch, so it waits for a batch
 
         width = max(len(j.prompt) for j in jobs)
         pads = [width - len(j.prompt) for j in jobs]

@@ -13,7 +13,7 @@ from fake_openai import CUT, SLOW, STATUS_429, STATUS_500, STRICT, TOO_LONG, Fak
 from chatkit import ChatBot, DecodingConfig, GenerationError, MemoryStore, Message, Role, Settings
 from chatkit.config import validate_settings
 from chatkit.engine.remote import OpenAIBackend
-from chatkit.models.lora import AdapterError
+from chatkit.errors import AdapterError
 
 PROMPT = [Message(Role.USER, "hello")]
 

@@ -14,10 +14,11 @@ import torch
 from gguf_file import write_gguf
 
 from chatkit import ChatBot, ConfigError, ModelLoadError, Settings, TransformersGenerator
-from chatkit import models as catalogue
 from chatkit.config import validate_settings
-from chatkit.models.catalogue import CatalogueEntry, bundled_model_path, installed_models, remove_model, resolve_model
+from chatkit.models import catalogue
+from chatkit.models.catalogue import CatalogueEntry, bundled_model_path, installed_models, remove_model
 from chatkit.models.pull import pull
+from chatkit.models.resolve import resolve_model
 
 
 @pytest.fixture

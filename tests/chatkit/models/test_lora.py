@@ -12,7 +12,8 @@ import torch
 from chatkit import ChatBot, DecodingConfig, Message, Role
 from chatkit.config import DEFAULT_SYSTEM_PROMPT
 from chatkit.engine.transformers.generator import TransformersGenerator
-from chatkit.models.lora import AdapterError, DatasetError, LoraSettings, TrainingError, encode_chat, read_chats, train_lora
+from chatkit.errors import AdapterError, DatasetError, TrainingError
+from chatkit.models.lora_train import LoraSettings, encode_chat, read_chats, train_lora
 
 ROOT = Path(__file__).resolve().parents[3]
 GREEDY = DecodingConfig(temperature=0.0, max_new_tokens=20)
@@ -168,8 +169,8 @@ def test_training_chats_get_the_system_prompt_chat_sends(generator: Transformers
 def test_the_base_fingerprint_ignores_which_transformers_saved_the_model(tmp_path: Path) -> None:
     import shutil
 
+    from chatkit.models.cards import model_fingerprint as fingerprint
     from chatkit.models.catalogue import bundled_model_path
-    from chatkit.models.lora import fingerprint
 
     copies = []
     for version, layers in (("4.99.0", None), ("9.9.9", None), ("9.9.9", 7)):

@@ -159,7 +159,7 @@ async def test_a_crashed_backend_gives_a_clear_error_and_loses_nothing(generator
 
 
 async def test_notes_remember_what_left_the_window(generator: TransformersGenerator) -> None:
-    from chatkit.turn.window import SelfNotes
+    from chatkit.turn.notes import SelfNotes
 
     small = TransformersGenerator(generator.model, generator.tokenizer, name="small", max_context_tokens=120)
     notes = SelfNotes()
@@ -197,7 +197,7 @@ async def test_the_turn_that_drops_a_fact_already_sees_its_note() -> None:
     from fakes import ScriptedGenerator
 
     from chatkit import DecodingConfig
-    from chatkit.turn.window import SelfNotes
+    from chatkit.turn.notes import SelfNotes
 
     generator = ScriptedGenerator(*["fine thanks"] * 8)
     generator.max_context_tokens = 40  # the fake counts words + 2 per message
