@@ -185,8 +185,7 @@ class TelegramAdapter:
         if not addressed:
             return
         origin = Origin(f"{SOURCE_PREFIX}{event_update.update_id}", str(message.chat.id))
-        known = await self.chatbot.store.delivery(origin.source)
-        if known is not None and known.delivered:
+        if await self.chatbot.deliveries.answered(origin):
             log.info("update %d was answered before; not again", event_update.update_id)
             return
         user = message.from_user.id if message.from_user else message.chat.id
@@ -204,7 +203,7 @@ class TelegramAdapter:
                     for piece in split_message(reply.text):
                         with contextlib.suppress(UnconfirmedSend):  # may have arrived: counted as delivered
                             await message.answer(piece)
-            await self.chatbot.store.mark_delivered(origin.source)
+            await self.chatbot.deliveries.delivered(origin)
             self.replies += 1
         except InvalidMessageError as e:
             await message.answer(f"Sorry, I can't take that message: {e}.")
@@ -254,13 +253,11 @@ class TelegramAdapter:
 
     async def deliver_pending(self, bot: Bot) -> None:
         """At start-up: send the replies that were recorded but never reached Telegram (the process died between)."""
-        for owed in await self.chatbot.store.undelivered():
-            if not owed.source.startswith(SOURCE_PREFIX):
-                continue  # another platform's
+        for owed in await self.chatbot.deliveries.pending(SOURCE_PREFIX):  # not another platform's
             for piece in split_message(owed.text):
                 with contextlib.suppress(UnconfirmedSend):
                     await bot.send_message(chat_id=int(owed.target), text=piece)
-            await self.chatbot.store.mark_delivered(owed.source)
+            await self.chatbot.deliveries.delivered(owed.source)
             log.info("delivered a reply owed since before the restart (%s)", owed.source)
 
     async def drain(self, timeout_s: float = 60.0) -> None:

@@ -95,7 +95,7 @@ class SlowGenerator(CountingGenerator):
                     yield "Word. "  # a sentence each: output policies release it at once
             finally:
                 self.closed += 1
-            stream.result = Generation("Word. " * self.words, self.count_tokens(messages), self.words, "stop", 0.0, 0.0)
+            stream.result = Generation(("Word. " * self.words).strip(), self.count_tokens(messages), self.words, "stop", 0.0, 0.0)
 
         return GenerationStream(pieces)
 
