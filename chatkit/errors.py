@@ -51,8 +51,12 @@ class TransferError(ChatkitError):
     """An import file is malformed or clashes with existing conversations."""
 
 
-class AdapterError(ChatkitError):
-    """An adapter is missing, corrupt, unknown, or does not fit the base model."""
+class LoraAdapterError(ChatkitError):
+    """A LoRA adapter (a weight set, not a platform adapter) is missing, corrupt, unknown, or does not fit the base
+    model."""
+
+
+AdapterError = LoraAdapterError  # the name it had before platform adapters shared the word
 
 
 class DatasetError(ChatkitError):

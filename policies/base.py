@@ -118,10 +118,6 @@ class Decision:
     text: str  # the text after every REDACT verdict was applied
     refusal: str | None = None  # the blocking policy's own refusal message, if it has one
 
-    @property
-    def blocked(self) -> bool:
-        return self.action == Action.BLOCK
-
 
 DEFAULT_TIMEOUT_S = 5.0
 

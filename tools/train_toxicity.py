@@ -1,4 +1,4 @@
-"""Train chatkit's offline toxicity scorer (policies/offline_scorer.py).
+"""Train chatkit's offline toxicity scorer (policies/engines/offline.py).
 
     python tools/train_toxicity.py --eval-dir ../shared/eval --out policies/assets/toxicity
 

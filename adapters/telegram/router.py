@@ -28,6 +28,7 @@ from aiogram.types import BotCommand, Message, Update
 from chatkit.adapters.telegram.api import SECRET_ENV, UnconfirmedSend, UpdateLedger, confirm_handled, make_bot
 from chatkit.config import TelegramSettings
 from chatkit.errors import ChatkitError, ConfigError, InvalidMessageError
+from chatkit.text import SENTENCE_BREAK
 from chatkit.turn.chatbot import ChatBot
 from chatkit.types import Origin
 
@@ -49,7 +50,7 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     while len(rest) > limit:
         window = rest[:limit]
         cut = max((m.end() for m in re.finditer(r"\n\s*\n", window)), default=0)
-        cut = cut or max((m.end() for m in re.finditer(r"[.!?…]+[\"')\]]*\s", window)), default=0)
+        cut = cut or max((m.end() for m in SENTENCE_BREAK.finditer(window)), default=0)
         cut = cut or max((m.end() for m in re.finditer(r"\s", window)), default=0) or limit
         pieces.append(rest[:cut].strip())
         rest = rest[cut:].strip()

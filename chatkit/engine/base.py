@@ -53,7 +53,7 @@ class ServesLoraAdapters(Protocol):
     unavailable_adapters: Mapping[str, str]  # adapters it knows of but cannot serve, with the reason why
 
     def check_adapter(self, adapter: str | None) -> str | None:
-        """The adapter to use (None: the base model) for a requested name; AdapterError if it cannot be served."""
+        """The adapter to use (None: the base model) for a requested name; LoraAdapterError if it cannot be served."""
         ...
 
 

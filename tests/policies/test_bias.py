@@ -94,7 +94,7 @@ def test_a_missing_encoder_fails_at_load_unless_auto(tmp_path: Path, caplog: pyt
     PolicySet(output=[required], fail_open=frozenset({"bias"})).load()  # fail-open: logged, not raised
     with caplog.at_level(logging.ERROR):
         decision = PolicySet(output=[required]).check("women can't drive", CTX)
-    assert decision.blocked and "does not exist" in decision.verdicts[0].reason and "fail-closed" in caplog.text
+    assert decision.action == Action.BLOCK and "does not exist" in decision.verdicts[0].reason and "fail-closed" in caplog.text
     fallback = BiasPolicy(encoder_path=str(tmp_path / "absent"))
     with caplog.at_level(logging.WARNING, logger="chatkit.policies.bias"):
         fallback.load()

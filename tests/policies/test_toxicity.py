@@ -54,7 +54,7 @@ def test_a_missing_checkpoint_fails_closed_and_says_so(tmp_path: Path, caplog: p
     policy = ToxicityPolicy(checkpoint=str(tmp_path / "absent.ckpt"))
     with caplog.at_level(logging.ERROR):
         decision = PolicySet(output=[policy]).check("hello", CTX)
-    assert decision.blocked and "does not exist" in decision.verdicts[0].reason
+    assert decision.action == Action.BLOCK and "does not exist" in decision.verdicts[0].reason
     assert "fail-closed" in caplog.text
 
 

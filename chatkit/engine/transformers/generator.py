@@ -23,7 +23,7 @@ from chatkit.engine.transformers.batching import BatchRunner, Job, Rows, RowSamp
 from chatkit.engine.transformers.devices import DTYPES, pick_device, pick_dtype
 from chatkit.engine.transformers.prefix_cache import PrefixCache
 from chatkit.engine.transformers.processors import build_processors
-from chatkit.errors import AdapterError, GenerationError, ModelLoadError, one_line
+from chatkit.errors import GenerationError, LoraAdapterError, ModelLoadError, one_line
 from chatkit.models.lora import BASE, attach, resolve_path, shipped_for
 from chatkit.models.resolve import resolve_model
 from chatkit.types import Message, Role
@@ -107,9 +107,9 @@ class TransformersGenerator:
         paths = {name: resolve_path(str(p)) for name, p in (adapters or {}).items()}
         if default_adapter is not None and default_adapter not in paths:
             configured = ", ".join(paths) or "none"
-            raise AdapterError(f"the default adapter {default_adapter!r} is not among the configured ones ({configured})")
+            raise LoraAdapterError(f"the default adapter {default_adapter!r} is not among the configured ones ({configured})")
         if merge and len(paths) != 1:
-            raise AdapterError(f"merge needs exactly one adapter, not {len(paths)}")
+            raise LoraAdapterError(f"merge needs exactly one adapter, not {len(paths)}")
         shipped, unavailable = shipped_for(model_dir, resolved.name) if shipped_adapters and not merge else ({}, {})
         paths = {**{k: v for k, v in shipped.items() if k not in paths}, **paths}
         unavailable = {k: v for k, v in unavailable.items() if k not in paths}
@@ -162,16 +162,16 @@ class TransformersGenerator:
         return GenerationStream(lambda s: self._pieces(s, list(messages), decoding, chosen))
 
     def check_adapter(self, adapter: str | None) -> str | None:
-        """The adapter a request will use (None: the base model); unknown names raise AdapterError."""
+        """The adapter a request will use (None: the base model); unknown names raise LoraAdapterError."""
         name = adapter if adapter is not None else self.default_adapter
         if name is None or name == BASE:
             if name == BASE and self.merged:
-                raise AdapterError("the adapter is merged into the base model, so 'base' is not available; set merge = false")
+                raise LoraAdapterError("the adapter is merged into the base model, so 'base' is not available; set merge = false")
             return None
         if name in self.unavailable_adapters:
-            raise AdapterError(f"adapter {name!r} cannot be used with this model: {self.unavailable_adapters[name]}")
+            raise LoraAdapterError(f"adapter {name!r} cannot be used with this model: {self.unavailable_adapters[name]}")
         if name not in self.adapters:
-            raise AdapterError(f"unknown adapter {name!r}; available: {', '.join((BASE, *self.adapters))}")
+            raise LoraAdapterError(f"unknown adapter {name!r}; available: {', '.join((BASE, *self.adapters))}")
         return name
 
     async def _pieces(self, stream: GenerationStream, messages: list[Message], decoding: DecodingConfig,

@@ -23,7 +23,7 @@ class PrefixCache:
         self._entries: OrderedDict[tuple[str | None, tuple[int, ...]], Any] = OrderedDict()
         self._tokens = 0
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
+        self.hits = 0  # prompts that reused a cached prefix
 
     def take(self, adapter: str | None, prompt: Sequence[int]) -> tuple[Any | None, int]:
         """A private copy of the cache for the longest cached prefix of ``prompt`` (leaving at least one token to
@@ -39,7 +39,6 @@ class PrefixCache:
                     best, length = key, n
             length = min(length, len(ids) - 1)
             if best is None or length < MIN_REUSE:
-                self.misses += 1
                 return None, 0
             self.hits += 1
             if length == len(best[1]):

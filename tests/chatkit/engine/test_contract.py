@@ -15,7 +15,7 @@ from fakes import CountingGenerator, ScriptedGenerator, SlowGenerator
 
 from chatkit import ChatBot, DecodingConfig, Generator, MemoryStore, Message, Role, Settings
 from chatkit.engine.base import ServesLoraAdapters
-from chatkit.errors import AdapterError
+from chatkit.errors import LoraAdapterError
 from chatkit.models.lora import BASE
 
 GREEDY = DecodingConfig(temperature=0.0, max_new_tokens=24)
@@ -97,7 +97,7 @@ async def test_lora_adapters_are_an_optional_capability(any_generator: Generator
         assert set(bot.unavailable_adapters()) == set(any_generator.unavailable_adapters)
     else:
         assert bot.adapters() == (BASE,) and bot.unavailable_adapters() == {}
-    with pytest.raises(AdapterError):
+    with pytest.raises(LoraAdapterError):
         await bot.set_adapter("c", "no-such-adapter")
     await bot.set_adapter("c", BASE)  # the base model is always there
 

@@ -13,7 +13,7 @@ from fake_openai import CUT, SLOW, STATUS_429, STATUS_500, STRICT, TOO_LONG, Fak
 from chatkit import ChatBot, DecodingConfig, GenerationError, MemoryStore, Message, Role, Settings
 from chatkit.config import validate_settings
 from chatkit.engine.remote import OpenAIBackend
-from chatkit.errors import AdapterError
+from chatkit.errors import LoraAdapterError
 
 PROMPT = [Message(Role.USER, "hello")]
 
@@ -126,7 +126,7 @@ async def test_adapters_are_model_ids_on_the_server(server: FakeOpenAI) -> None:
     await b.generate(PROMPT, DecodingConfig(), adapter="bookshop")
     await b.generate(PROMPT, DecodingConfig(), adapter="base")
     assert [r["model"] for r in server.requests] == ["bookshop-lora", "served-model"]
-    with pytest.raises(AdapterError, match="served"):
+    with pytest.raises(LoraAdapterError, match="served"):
         b.stream(PROMPT, DecodingConfig(), adapter="nope")
 
 

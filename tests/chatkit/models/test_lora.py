@@ -12,7 +12,7 @@ import torch
 from chatkit import ChatBot, DecodingConfig, Message, Role
 from chatkit.config import DEFAULT_SYSTEM_PROMPT
 from chatkit.engine.transformers.generator import TransformersGenerator
-from chatkit.errors import AdapterError, DatasetError, TrainingError
+from chatkit.errors import DatasetError, LoraAdapterError, TrainingError
 from chatkit.models.lora_train import LoraSettings, encode_chat, read_chats, train_lora
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -83,14 +83,14 @@ async def test_merged_and_unmerged_agree() -> None:
     assert torch.allclose(unmerged_logits, merged_logits, atol=1e-4)
     reply = await ChatBot(merged).reply("m", "hi", decoding=GREEDY)
     assert "Reading Nook" in reply.text
-    with pytest.raises(AdapterError, match="merged"):
+    with pytest.raises(LoraAdapterError, match="merged"):
         await ChatBot(merged).set_adapter("m", "base")
 
 
 def test_an_adapter_for_another_base_names_both(gpt2_dir: Path, tmp_path: Path, persona_data: Path) -> None:
     foreign = tmp_path / "gpt2-adapter"
     train_lora(persona_data, foreign, base=gpt2_dir, settings=QUICK, progress=lambda line: None)
-    with pytest.raises(AdapterError) as error:
+    with pytest.raises(LoraAdapterError) as error:
         TransformersGenerator.load("tiny", device="cpu", adapters={"foreign": foreign})
     assert str(gpt2_dir) in str(error.value) and "assets/model" in str(error.value)
 
@@ -102,13 +102,13 @@ def test_missing_or_corrupt_adapters_are_clear_errors(tmp_path: Path, damage: st
         path.mkdir()
         (path / "adapter_config.json").write_text("{oops" if damage == "corrupt" else "{}")
     message = {"missing": "does not exist", "corrupt": "corrupt", "no weights": "no adapter weights"}[damage]
-    with pytest.raises(AdapterError, match=message):
+    with pytest.raises(LoraAdapterError, match=message):
         TransformersGenerator.load("tiny", device="cpu", adapters={"x": path})
 
 
 async def test_unknown_adapter_names_are_refused(with_bookshop: TransformersGenerator) -> None:
     bot = ChatBot(with_bookshop)
-    with pytest.raises(AdapterError, match="unknown adapter 'nope'; available: base, bookshop"):
+    with pytest.raises(LoraAdapterError, match="unknown adapter 'nope'; available: base, bookshop"):
         await bot.set_adapter("c", "nope")
     assert bot.adapters() == ("base", "bookshop")
     assert (await bot.options("c")).adapter is None
@@ -150,7 +150,7 @@ async def test_shipped_adapters_come_without_config_and_say_why_when_they_do_not
     bot = ChatBot(generator)  # the suite's tiny model, loaded with no adapter configured
     assert "bookshop-tiny" in bot.adapters()
     assert bot.unavailable_adapters()["bookshop"] == "trained for smollm2-135m, not tiny"
-    with pytest.raises(AdapterError, match="'bookshop' cannot be used with this model: trained for smollm2-135m"):
+    with pytest.raises(LoraAdapterError, match="'bookshop' cannot be used with this model: trained for smollm2-135m"):
         await bot.set_adapter("c", "bookshop")
     await bot.set_adapter("c", "bookshop-tiny")
     assert "Reading Nook" in (await bot.reply("c", "hi", decoding=GREEDY)).text
