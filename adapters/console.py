@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import aclosing
 from typing import TextIO
 
-from chatkit.bot import ChatBot
 from chatkit.errors import ChatkitError
+from chatkit.turn.chatbot import ChatBot
 
 log = logging.getLogger(__name__)
 

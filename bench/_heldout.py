@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
 from train_chat_model import load_conversations  # the training script's own reading of the corpus
 
-from chatkit.models import bundled_model_path
+from chatkit.models.catalogue import bundled_model_path
 
 
 def heldout_conversations(model_dir: Path | None = None) -> list[list[str]]:

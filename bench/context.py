@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from chatkit import ChatBot, Conversation, MemoryStore, Role, Settings, Store, StoredMessage
-from chatkit.local import TransformersGenerator
-from chatkit.sqlite_store import SQLiteStore
+from chatkit.engine.transformers.generator import TransformersGenerator
+from chatkit.storage.sqlite import SQLiteStore
 from chatkit.testing import RedisUnavailable, local_redis_server
 
 MAX_NEW_TOKENS = 64
@@ -63,7 +63,7 @@ async def run(turn_counts: list[int], repeat: int, redis_url: str | None, tmp: P
     generator = TransformersGenerator.load("tiny", device="cpu")
     stores: dict[str, Store] = {"memory": MemoryStore(), "sqlite": SQLiteStore(tmp / "bench.sqlite3")}
     if redis_url:
-        from chatkit.redis_store import RedisStore
+        from chatkit.storage.redis import RedisStore
 
         stores["redis"] = RedisStore(redis_url, prefix=f"bench-{time.time_ns()}:")
     rows = []

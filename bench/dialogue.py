@@ -35,9 +35,9 @@ from pathlib import Path
 import torch
 
 from chatkit import ChatBot, MemoryStore, Settings, StoredMessage, TransformersGenerator
-from chatkit.bot import policies_from_settings
-from chatkit.context import SelfNotes
-from chatkit.lora import encode_chat
+from chatkit.build import policies_from_settings
+from chatkit.models.lora_train import encode_chat
+from chatkit.turn.notes import SelfNotes
 from chatkit.types import Role
 
 FACTS = [  # (what the user says, the question, the word the answer must contain)

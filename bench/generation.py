@@ -27,7 +27,7 @@ import torch
 from _heldout import heldout_conversations
 
 from chatkit import ChatBot, Conversation, Role, StoredMessage, TransformersGenerator
-from chatkit.decoding import PRESETS
+from chatkit.engine.decoding import PRESETS
 
 
 class FirstToken:

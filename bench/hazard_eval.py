@@ -26,13 +26,13 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent / "tools")]
 
 from _heldout import heldout_conversations  # noqa: E402
-from chatkit.policies.base import Action, Decision, PolicyContext, PolicySet, Stage, Verdict  # noqa: E402
-from chatkit.policies.hazard import CATEGORIES  # noqa: E402
 from hazard_data import development, held_out  # noqa: E402
 from train_toxicity import EVAL_DIR_HELP  # noqa: E402
 
 from chatkit import Settings  # noqa: E402
-from chatkit.bot import policies_from_settings  # noqa: E402
+from chatkit.build import policies_from_settings  # noqa: E402
+from chatkit.policies.base import Action, Decision, PolicyContext, PolicySet, Stage, Verdict  # noqa: E402
+from chatkit.policies.hazard import CATEGORIES  # noqa: E402
 
 SUITE = HERE / "functional" / "hazards.tsv"
 

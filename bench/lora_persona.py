@@ -28,7 +28,8 @@ from make_bookshop_data import dialogue  # the persona generator
 
 from chatkit import ChatBot, DecodingConfig, TransformersGenerator
 from chatkit.config import DEFAULT_SYSTEM_PROMPT
-from chatkit.lora import bundled_adapter, encode_chat
+from chatkit.models.lora import bundled_adapter
+from chatkit.models.lora_train import encode_chat
 
 PERSONA = re.compile(r"\b(books?|read(?:ing|er|ers)?|novels?|authors?|shop|store|shelf|shelves|stor(?:y|ies)|"
                      r"chapters?|library|nook|bookshop|poetry|copy|copies)\b", re.IGNORECASE)

@@ -25,7 +25,7 @@ import torch
 from _heldout import heldout_conversations
 
 from chatkit import ChatBot, DecodingConfig, Message, Role, TransformersGenerator
-from chatkit.decoding import PRESETS
+from chatkit.engine.decoding import PRESETS
 
 SYSTEM = "You are a friendly chat partner."
 VARIANTS: dict[str, DecodingConfig] = {

@@ -29,11 +29,11 @@ sys.path[:0] = [str(HERE / "functional"), str(HERE.parent / "tools")]
 
 import suite  # noqa: E402
 from _heldout import heldout_conversations  # noqa: E402
-from chatkit.policies.base import Action, Decision, PolicyContext, PolicySet, Stage  # noqa: E402
 from train_toxicity import EVAL_DIR_HELP, datasets  # noqa: E402
 
 from chatkit import Settings  # noqa: E402
-from chatkit.bot import policies_from_settings  # noqa: E402
+from chatkit.build import policies_from_settings  # noqa: E402
+from chatkit.policies.base import Action, Decision, PolicyContext, PolicySet, Stage  # noqa: E402
 
 IDENTITY_STATEMENTS = ("neutral_identity", "positive_identity")
 TARGETS = {  # metric: (target, "min" or "max")

@@ -30,7 +30,8 @@ from typing import Any
 
 import aiohttp
 
-from chatkit.models import bundled_model_path, resolve_model
+from chatkit.models.catalogue import bundled_model_path
+from chatkit.models.resolve import resolve_model
 from chatkit.testing import free_port, local_redis_server, transformers_serve, wait_until_serving
 
 CONFIG = """

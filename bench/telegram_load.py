@@ -22,14 +22,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))  # the test Bot API server
 
 from aiogram import Dispatcher
-from chatkit.adapters.telegram import build_router
-from chatkit.adapters.telegram_api import make_bot
 from telegram_server import FakeBotAPI
 
 from chatkit import ChatBot, MemoryStore
-from chatkit.bot import policies_from_settings
+from chatkit.adapters.telegram import build_router
+from chatkit.adapters.telegram.api import make_bot
+from chatkit.build import policies_from_settings
 from chatkit.config import TelegramSettings, validate_settings
-from chatkit.local import TransformersGenerator
+from chatkit.engine.transformers.generator import TransformersGenerator
 
 
 async def run(model: str, max_batch: int, users: int, messages: int) -> dict[str, Any]:

@@ -3,9 +3,14 @@
 ``import chatkit`` stays light: torch and transformers load only when a model does.
 """
 
-from chatkit.bot import ChatBot, ReplyStream
+__version__ = "0.1.0"  # first: modules that report it import it from here
+
+from chatkit.build import open_store
 from chatkit.config import Settings, load_settings
-from chatkit.decoding import PRESETS, DecodingConfig
+from chatkit.engine.base import Generation, GenerationStream, Generator
+from chatkit.engine.decoding import PRESETS, DecodingConfig
+from chatkit.engine.remote import OpenAIBackend
+from chatkit.engine.transformers.generator import TransformersGenerator
 from chatkit.errors import (
     ChatkitError,
     ConfigError,
@@ -18,13 +23,18 @@ from chatkit.errors import (
     StoreError,
     TransferError,
 )
-from chatkit.generator import Generation, GenerationStream, Generator
-from chatkit.local import TransformersGenerator
-from chatkit.remote import OpenAIBackend
-from chatkit.store import Conversation, ConversationInfo, Delivery, MemoryStore, Options, Retention, Store, StoredMessage, open_store
+from chatkit.storage.base import (
+    Conversation,
+    ConversationInfo,
+    Delivery,
+    Options,
+    Retention,
+    Store,
+    StoredMessage,
+)
+from chatkit.storage.memory import MemoryStore
+from chatkit.turn.chatbot import ChatBot, ReplyStream
 from chatkit.types import Message, Origin, Reply, Role, Timings, Usage
-
-__version__ = "0.1.0"
 
 __all__ = [
     "PRESETS",

@@ -1,4 +1,5 @@
-"""The ``chatkit`` command. Heavy libraries load only inside the subcommands that need them."""
+"""The ``chatkit`` command. Heavy libraries load only inside the subcommands that need them (the HTTP and Telegram
+adapters import fastapi and aiogram, so those two are imported where they run)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,23 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from chatkit.errors import ChatkitError
+from chatkit import __version__
+from chatkit.adapters.console import ConsoleChat
+from chatkit.build import open_store, policies_from_settings
+from chatkit.config import load_settings
+from chatkit.errors import ChatkitError, InvalidMessageError, TransferError
+from chatkit.models.catalogue import CATALOGUE, DEFAULT_MODEL, cached_path, installed_models, models_dir, remove_model
+from chatkit.models.lora_train import LoraSettings, train_lora
+from chatkit.models.pull import pull
+from chatkit.policies.base import Action, PolicyContext, Stage
+from chatkit.storage.transfer import conversation_to_dict, export_conversations, import_conversations, require_conversation
+from chatkit.text import clean_message
+from chatkit.turn.chatbot import ChatBot
 
 log = logging.getLogger("chatkit")
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from chatkit.adapters.console import ConsoleChat
-    from chatkit.bot import ChatBot
-
     settings = _settings(args)
     bot = ChatBot.from_config(settings=settings, announce=_say)
     return ConsoleChat(bot, conversation=args.conversation, system_prompt=args.system).run()
@@ -33,9 +42,6 @@ def _conversations(args: argparse.Namespace) -> int:
 async def _manage(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
-
-    from chatkit.store import open_store
-    from chatkit.transfer import conversation_to_dict, export_conversations, import_conversations, require_conversation
 
     store = open_store(_settings(args).store)
     try:
@@ -66,8 +72,6 @@ async def _manage(args: argparse.Namespace) -> int:
             try:
                 data = json.loads(Path(args.file).read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, ValueError) as e:
-                from chatkit.errors import TransferError
-
                 raise TransferError(f"cannot read {args.file} as JSON: {e}") from None
             n = await import_conversations(store, data, on_conflict=args.on_conflict)
             print(f"imported {n} conversations", file=sys.stderr)
@@ -84,19 +88,12 @@ def _moderate(args: argparse.Namespace) -> int:
     Exit 1 if anything was blocked, 0 if nothing was, 2 on an error (a missing file, a broken config)."""
     import json
 
-    from chatkit.bot import policies_from_settings
-    from chatkit.errors import InvalidMessageError
-    from chatkit.policies.base import Action, PolicyContext, Stage
-    from chatkit.text import clean_message
-
     settings = _settings(args)
     policies = policies_from_settings(settings, load=True)
     stage = Stage(args.stage)
     try:
         source = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
     except OSError as e:
-        from chatkit.errors import InvalidMessageError
-
         raise InvalidMessageError(f"cannot read {args.file}: {e.strerror}") from None
     if source is sys.stdin and hasattr(source, "reconfigure"):
         source.reconfigure(errors="replace")
@@ -136,8 +133,6 @@ def _say(line: str) -> None:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from chatkit.models import CATALOGUE, DEFAULT_MODEL, cached_path, installed_models, models_dir, remove_model
-
     if args.action == "list":
         print(f"catalogue ({models_dir()}):")
         for name, entry in CATALOGUE.items():
@@ -150,8 +145,6 @@ def _models(args: argparse.Namespace) -> int:
         for m in others:
             print(f"  {m.name:<14} {m.size_bytes / 1e6:>8.0f} MB  {m.path}  ({m.source})")
     elif args.action == "pull":
-        from chatkit.pull import pull
-
         path = pull(args.name, progress=True, force=args.force)
         print(f"{args.name} is ready in {path}")
     elif args.action == "rm":
@@ -169,8 +162,7 @@ def _telegram(args: argparse.Namespace) -> int:
     import asyncio
 
     from chatkit.adapters.telegram import run
-    from chatkit.adapters.telegram_api import make_bot
-    from chatkit.bot import ChatBot
+    from chatkit.adapters.telegram.api import make_bot
 
     settings = _settings(args)
     make_bot(settings.telegram, args.api_base)  # a missing or malformed token fails before the model loads
@@ -190,9 +182,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _train_lora(args: argparse.Namespace) -> int:
-    from chatkit.config import load_settings
-    from chatkit.lora import LoraSettings, train_lora
-
     settings = LoraSettings(epochs=args.epochs, lr=args.lr, rank=args.rank, alpha=args.alpha, batch_size=args.batch_size,
                             max_tokens=args.max_tokens, heldout=args.heldout, seed=args.seed)
     configured = load_settings(args.config)  # the model and system prompt chat will use, unless named here
@@ -212,8 +201,6 @@ def _config_show(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace):  # -> Settings, imported lazily
-    from chatkit.config import load_settings
-
     settings = load_settings(args.config)
     if getattr(args, "model", None):
         settings = settings.updated("model", path=args.model)
@@ -352,8 +339,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from chatkit import __version__
-
     return __version__
 
 

@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from chatkit.decoding import DecodingConfig, describe_validation_error, parse_decoding, preset
+from chatkit.engine.decoding import DecodingConfig, describe_validation_error, parse_decoding, preset
+from chatkit.errors import ConfigError
 
 CONFIG_ENV = "CHATKIT_CONFIG"
 DEFAULT_FILE = "chatkit.toml"
@@ -198,8 +199,6 @@ class ServeSettings(_Section):
 
     def keys(self) -> tuple[str, ...]:
         """The configured keys, else those in $CHATKIT_API_KEYS."""
-        from chatkit.errors import ConfigError
-
         if self.api_keys:
             return self.api_keys
         keys = tuple(k.strip() for k in os.environ.get(SECRETS["api_keys"], "").split(",") if k.strip())
@@ -265,8 +264,6 @@ def _toml_value(v: Any) -> str:
 
 
 def validate_settings(data: dict[str, Any], source: str) -> Settings:
-    from chatkit.errors import ConfigError
-
     try:
         return Settings(**data, source=source)
     except ValidationError as e:
@@ -275,8 +272,6 @@ def validate_settings(data: dict[str, Any], source: str) -> Settings:
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     """Settings from ``path``, else $CHATKIT_CONFIG, else ./chatkit.toml if present, else defaults."""
-    from chatkit.errors import ConfigError
-
     if path is None:
         path = os.environ.get(CONFIG_ENV) or (DEFAULT_FILE if Path(DEFAULT_FILE).is_file() else None)
     if path is None:

@@ -49,3 +49,19 @@ class ConversationNotFoundError(ChatkitError, KeyError):
 
 class TransferError(ChatkitError):
     """An import file is malformed or clashes with existing conversations."""
+
+
+class LoraAdapterError(ChatkitError):
+    """A LoRA adapter (a weight set, not a platform adapter) is missing, corrupt, unknown, or does not fit the base
+    model."""
+
+
+AdapterError = LoraAdapterError  # the name it had before platform adapters shared the word
+
+
+class DatasetError(ChatkitError):
+    """Training data is malformed or empty."""
+
+
+class TrainingError(ChatkitError):
+    """Training could not finish; nothing was written."""

@@ -35,11 +35,14 @@ def clean_message(text: object, max_chars: int) -> str:
 
 
 ELLIPSIS = "…"
-# the end of a sentence: terminal punctuation, closing quotes or brackets, then whitespace or the end
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]*]*(?=\s|$)")
-
-
-_STREAMED_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")  # followed by space: the next sentence has begun
+# Where a sentence ends, spelled once: terminal punctuation, then closing quotes or brackets.
+_TERMINAL = r"[.!?…]+"
+# a finished reply: the sentence ends at whitespace or the end of the text (curly quotes and markdown stars close too)
+_SENTENCE_END = re.compile(rf"{_TERMINAL}[\"'”’)\]*]*(?=\s|$)")
+# text still streaming: a sentence has ended once whitespace follows it (the next one has begun), or at a newline
+_STREAMED_SENTENCE_END = re.compile(rf"{_TERMINAL}[\"')\]]*\s+|\n+")
+# a place to split a long text between sentences (the Telegram adapter's 4096-character messages)
+SENTENCE_BREAK = re.compile(rf"{_TERMINAL}[\"')\]]*\s")
 
 
 def first_sentence_end(text: str) -> int | None:

@@ -55,4 +55,6 @@ class Reply:
     verdicts: tuple[Verdict, ...] = ()
     usage: Usage = field(default_factory=Usage)
     timings: Timings = field(default_factory=Timings)
-    finish_reason: str = "stop"  # stop | length | blocked | fallback | replayed (this message was answered before)
+    # stop | length | blocked | fallback | responded (a policy's own message, e.g. care for a person at risk) | replayed
+    # (this message was answered before)
+    finish_reason: str = "stop"

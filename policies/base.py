@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Protocol, runtime_checkable
 
+from chatkit.policies.errors import PolicyLoadError, PolicyTimeout
+
 log = logging.getLogger(__name__)
 
 
@@ -84,10 +86,6 @@ class Verdict:
                    part=None if part is None else int(part), checked_text=d.get("checked_text"))  # type: ignore[call-overload,arg-type]
 
 
-class PolicyLoadError(RuntimeError):
-    """A policy's model is missing or broken."""
-
-
 @dataclass(frozen=True)
 class PolicyContext:
     stage: Stage
@@ -126,16 +124,8 @@ class Decision:
     text: str  # the text after every REDACT verdict was applied
     refusal: str | None = None  # what the user is told instead: the deciding policy's own message, if it has one
 
-    @property
-    def blocked(self) -> bool:
-        return self.action == Action.BLOCK
-
 
 DEFAULT_TIMEOUT_S = 5.0
-
-
-class PolicyTimeout(Exception):
-    """A policy did not answer within its time limit."""
 
 
 @dataclass

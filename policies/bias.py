@@ -1,6 +1,6 @@
 """Bias: identity attacks, stereotypes and demeaning generalizations about groups of people.
 
-The main signal is a learned one (policies/bias_model.py): a sentence encoder and a head trained
+The main signal is a learned one (policies/engines/content.py): a sentence encoder and a head trained
 on implicit hate ("if you meet a Muslim, he is probably a terrorist" has no bad word in it).
 Next to it, where a group is named: a generalization detector ("all X are ...", "X can't ...",
 "X are always ...") and dehumanizing comparisons ("X are animals"). Without the learned model
@@ -17,28 +17,16 @@ import threading
 from pathlib import Path
 
 from chatkit.policies.base import Action, PolicyContext, Verdict, decide, unit
-from chatkit.policies.bias_model import BiasModel, BiasModelError
+from chatkit.policies.engines.content import BiasModel
+from chatkit.policies.engines.offline import OfflineScorer
+from chatkit.policies.errors import BiasModelError
+from chatkit.policies.groups import _GROUP, MENTION
 from chatkit.policies.language import language_outside
 from chatkit.policies.normalize import normalize
 from chatkit.policies.toxicity import Scorer
 
 log = logging.getLogger(__name__)
 
-GROUPS = (
-    r"muslims?|islam\w*|jews?|jewish|christians?|hindus?|buddhists?|atheists?|catholics?|sikhs?|mormons?|"
-    r"blacks?|whites?|asians?|latin[oa]s?|latinx|hispanics?|mexicans?|chinese|japanese|koreans?|indians?|arabs?|africans?|"
-    r"native americans?|indigenous|immigrants?|refugees?|foreigners?|migrants?|gypsies|roma|"
-    r"gays?|lesbians?|bisexuals?|transgenders?|trans (?:people|women|men|folks?)|queers?|lgbt\w*|homosexuals?|"
-    r"women|woman|girls|females?|men|males?|feminists?|"
-    r"disabled|cripples?|retards?|autistics?|deaf|blind|"
-    r"mentally (?:ill|insane|disabled|challenged|handicapped)|the mentally ill|mental (?:illness|illnesses|disabilit(?:y|ies))|"
-    r"trann(?:y|ies)|hijabs?|burqas?|turbans?|bisexuality|asexual(?:s|ity)?|pride (?:parades?|festivals?|month)|"
-    r"china|mexico|africa|india|israel|iran|iraq|syria|pakistan|somalia|americans?|europeans?|russians?|"
-    r"old people|elderly|boomers|millennials|poor people|fat people|"
-    r"homosexual\w*|heterosexuals?|wives|husbands|daughters|ladies|middle eastern(?:ers)?|natives|aboriginals?|illegals|"
-    r"handicapped|wheelchair users|amputees|paraplegics?|dwarfs|midgets|disabilit(?:y|ies)|same-sex couples|moslems?|mulsims?"
-)
-_GROUP = rf"(?:{GROUPS})(?:\s+(?:people|persons|folks|men|women|kids|guys))?"
 NEGATIVE_TRAITS = (
     r"burdens?|useless|worthless|stupid|dumb|idiots?|lazy|dirty|criminals?|violent|dangerous|inferior|evil|disgusting|"
     r"ugly|weak|terrorists?|thieves|liars?|greedy|problems?|threats?|sick|crazy|backwards?|primitive|incompetent|"
@@ -63,7 +51,6 @@ DEHUMANIZING = re.compile(
     rf"\b{_GROUP}\s+(?:are|is|were|=)\s+(?:\w+\s+)?(?:animals?|vermin|rats?|cockroach(?:es)?|parasites?|savages?|subhuman|"
     r"diseases?|apes?|monkeys?|pigs?|dogs?|insects?|trash|garbage|filth|scum|a plague|a cancer|not human)\b",
     re.IGNORECASE)
-MENTION = re.compile(rf"\b{_GROUP}\b", re.IGNORECASE)
 # Hate is about people: a text that names no group and refers to no one is not scored by the model, which keeps
 # ordinary chat fast (three replies in four skip it).
 PEOPLE = re.compile(r"\b(?:they|them|their|theirs|those|these|people|persons?|someone|somebody|everyone|everybody|anyone|"
@@ -108,8 +95,6 @@ class BiasPolicy:
     @property
     def scorer(self) -> Scorer:
         if self._scorer is None:
-            from chatkit.policies.offline_scorer import OfflineScorer
-
             self._scorer = OfflineScorer()
         return self._scorer
 

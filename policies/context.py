@@ -15,6 +15,7 @@ import threading
 from typing import Any
 
 from chatkit.policies.base import Action, PolicyContext, Stage, Verdict, unit
+from chatkit.policies.engines.content import ContentModel
 from chatkit.policies.normalize import normalize
 
 SELF_HARM = re.compile(
@@ -61,8 +62,6 @@ class ContextPolicy:
     def model(self) -> Any:
         with self._loading:
             if self._model is None:
-                from chatkit.policies.content_model import ContentModel
-
                 self._model = ContentModel()
         return self._model
 

@@ -4,7 +4,7 @@ Where the toxicity policy judges the words of a message, this one judges its pur
 for violence, crimes, weapons, sexual content involving minors, self-harm, harassment, a
 person's private data, defamation, piracy, individual medical, legal or financial advice, and
 jailbreak attempts, however they are framed (fiction, research, hypotheticals, past or future
-tense, role-play, "asking for a friend"). The guard model (policies/hazard_model.py) reads a long
+tense, role-play, "asking for a friend"). The guard model (policies/engines/hazard.py) reads a long
 message in overlapping windows. At the input, the new message is also read together with the
 user's previous turn, so a request split over two messages is caught; at the output, a reply is
 judged with the request it answers: a reply to a harmful request that does not refuse, or a
@@ -25,7 +25,7 @@ from typing import Any
 
 from chatkit.policies.base import Action, PolicyContext, Stage, Verdict, unit
 from chatkit.policies.context import PUSHBACK
-from chatkit.policies.hazard_model import HazardModel
+from chatkit.policies.engines.hazard import HazardModel
 from chatkit.policies.language import language_outside
 
 log = logging.getLogger(__name__)

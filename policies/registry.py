@@ -10,6 +10,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from chatkit.policies.base import Action, Policy, PolicySet, Stage
+from chatkit.policies.errors import PolicyConfigError
 
 BUILTIN = {
     "toxicity": "chatkit.policies.toxicity:ToxicityPolicy",
@@ -21,10 +22,6 @@ BUILTIN = {
     "hazard": "chatkit.policies.hazard:HazardPolicy",
 }
 ENTRY_POINT_GROUP = "chatkit.policies"
-
-
-class PolicyConfigError(ValueError):
-    """A policy named in the configuration cannot be found or built."""
 
 
 def available() -> list[str]:

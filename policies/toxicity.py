@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from chatkit.policies.base import Action, PolicyContext, Stage, Verdict, unit
+from chatkit.policies.engines.content import ContentModel
+from chatkit.policies.engines.offline import OfflineScorer
+from chatkit.policies.errors import BiasModelError
 from chatkit.policies.language import language_outside
 
 log = logging.getLogger(__name__)
@@ -153,9 +156,6 @@ class ToxicityPolicy:
         if a["engine"] == "detoxify" or (a["engine"] == "auto" and a["checkpoint"]):
             return DetoxifyScorer(a["model_type"], a["checkpoint"], a["huggingface_config_path"], a["device"])
         if a["engine"] in ("auto", "model"):
-            from chatkit.policies.bias_model import BiasModelError
-            from chatkit.policies.content_model import ContentModel
-
             model = ContentModel()
             try:
                 model.load()
@@ -164,8 +164,6 @@ class ToxicityPolicy:
                 if a["engine"] == "model":
                     raise
                 log.warning("%s: %s; using the offline scorer (toxicity and identity_attack only)", self.name, e)
-        from chatkit.policies.offline_scorer import OfflineScorer
-
         return OfflineScorer()
 
     def limit(self, label: str) -> float:

@@ -17,7 +17,7 @@ os.environ["CHATKIT_OFFLINE"] = "1"  # the suite runs on the bundled tiny model;
 from stores import make_store
 
 from chatkit import ChatBot, MemoryStore, Settings, Store, TransformersGenerator
-from chatkit.models import bundled_model_path
+from chatkit.models.catalogue import bundled_model_path
 from chatkit.testing import RedisUnavailable, local_redis_server
 
 
@@ -100,11 +100,11 @@ def serve(generator: TransformersGenerator, tmp_path: Path) -> Iterator[object]:
     (``generator=`` another backend, ``store=`` another store)."""
     from contextlib import ExitStack
 
-    from chatkit.adapters.http import create_app
     from http_server import http_settings, serving
 
-    from chatkit.bot import policies_from_settings
-    from chatkit.sqlite_store import SQLiteStore
+    from chatkit.adapters.http import create_app
+    from chatkit.build import policies_from_settings
+    from chatkit.storage.sqlite import SQLiteStore
 
     with ExitStack() as stack:
         def start(*, backend: object = None, store: Store | None = None, **serve_settings: object) -> str:
@@ -131,7 +131,7 @@ def engine_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def tiny_tokenizer() -> object:
-    from chatkit.local import load_chat_tokenizer
+    from chatkit.engine.tokenizer import load_chat_tokenizer
 
     return load_chat_tokenizer(bundled_model_path())
 
@@ -139,7 +139,7 @@ def tiny_tokenizer() -> object:
 @pytest.fixture
 async def remote(engine_url: str, tiny_tokenizer: object) -> AsyncIterator[object]:
     """An OpenAIBackend talking to ``transformers serve`` (which refuses vendor fields), with the model's tokenizer."""
-    from chatkit.remote import OpenAIBackend
+    from chatkit.engine.remote import OpenAIBackend
 
     backend = OpenAIBackend(engine_url, str(bundled_model_path()), tokenizer=tiny_tokenizer, max_context_tokens=512,
                             vendor_fields=False)

@@ -191,9 +191,8 @@ async def test_the_embedded_telegram_example_answers(user_dir: tuple[Path, dict[
 
 
 def test_the_per_category_actions_example_does_what_it_says() -> None:
+    from chatkit.build import policies_from_settings
     from chatkit.policies.base import Action, PolicyContext, Stage
-
-    from chatkit.bot import policies_from_settings
 
     settings = validate_settings({"policies": tomllib.loads(block("toml", "[policies.toxicity.options]"))["policies"]},
                                  "README")

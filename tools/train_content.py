@@ -1,4 +1,4 @@
-"""Train the content model's heads (policies/content_model.py): one logistic head per category on sentence embeddings.
+"""Train the content model's heads (policies/engines/content.py): one logistic head per category on sentence embeddings.
 
     pip install '.[train]' && python tools/train_content.py --eval-dir ../shared/eval --out policies/assets/content
 
@@ -29,10 +29,11 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
-from chatkit.policies.bias_model import SentenceEncoder, bundled_encoder_path, encoder_fingerprint  # noqa: E402
-from chatkit.policies.normalize import normalize  # noqa: E402
 from content_data import CATEGORIES, labels, samples  # noqa: E402
 from train_toxicity import EVAL_DIR_HELP, datasets, read_csv  # noqa: E402
+
+from chatkit.policies.engines.encoder import SentenceEncoder, bundled_encoder_path, encoder_fingerprint  # noqa: E402
+from chatkit.policies.normalize import normalize  # noqa: E402
 
 SLUR_CATEGORIES = ("racial / ethnic slurs", "sexual orientation / gender", "mental disability", "physical disability")
 DOMAIN_WEIGHT = 3.0
@@ -140,7 +141,7 @@ def calibrate(p: np.ndarray, y: np.ndarray, domain: np.ndarray, max_fpr: float) 
 
 
 def write_lexicons(eval_dir: Path, out: Path) -> None:
-    """The word lists the content model checks its heads against (policies/content_model.py)."""
+    """The word lists the content model checks its heads against (policies/engines/content.py)."""
     lists = {"slurs": lexicon(eval_dir, is_slur, drop=NOT_ONLY_SLURS),
              "profanity": lexicon(eval_dir, lambda r: True, extra=MILD_PROFANITY),
              "sexual": lexicon(eval_dir, lambda r: r["category_1"] == "sexual anatomy / sexual acts", extra=SEXUAL_WORDS)}

@@ -29,11 +29,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # peft looks the adapter's base mo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
-from chatkit.policies.bias_model import SentenceEncoder, bundled_encoder_path, encoder_fingerprint  # noqa: E402
-from chatkit.policies.hazard_model import windows  # noqa: E402
 from content_data import samples as content_samples  # noqa: E402
 from hazard_data import CATEGORIES, HEADS, Row, development, held_out, samples  # noqa: E402
 from train_toxicity import EVAL_DIR_HELP, datasets  # noqa: E402
+
+from chatkit.policies.engines.encoder import SentenceEncoder, bundled_encoder_path, encoder_fingerprint  # noqa: E402
+from chatkit.policies.engines.hazard import windows  # noqa: E402
 
 
 def build(eval_dir: Path, seed: int, chat: int) -> tuple[list[Row], list[Row]]:

@@ -1,4 +1,4 @@
-"""Train chatkit's offline toxicity scorer (policies/offline_scorer.py).
+"""Train chatkit's offline toxicity scorer (policies/engines/offline.py).
 
     python tools/train_toxicity.py --eval-dir ../shared/eval --out policies/assets/toxicity
 
@@ -26,8 +26,9 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
-from chatkit.policies.offline_scorer import BUCKETS, LABELS, features  # noqa: E402
 from train_chat_model import load_conversations  # noqa: E402
+
+from chatkit.policies.engines.offline import BUCKETS, LABELS, features  # noqa: E402
 
 IDENTITIES = ["muslim", "jewish", "christian", "hindu", "buddhist", "atheist", "black", "white", "asian", "latino", "mexican",
               "chinese", "indian", "arab", "african", "native american", "gay", "lesbian", "bisexual", "transgender", "trans",

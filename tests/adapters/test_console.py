@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from chatkit.adapters.console import ConsoleChat
 
 from chatkit import ChatBot, MemoryStore, Settings
-from chatkit.local import TransformersGenerator
+from chatkit.adapters.console import ConsoleChat
+from chatkit.engine.transformers.generator import TransformersGenerator
 
 
 def console(generator: TransformersGenerator, lines: str, **kwargs: object) -> tuple[str, str, MemoryStore]:

@@ -6,8 +6,8 @@ import json
 import re
 
 from chatkit import ChatBot, Settings
-from chatkit.local import TransformersGenerator
-from chatkit.models import bundled_model_path
+from chatkit.engine.transformers.generator import TransformersGenerator
+from chatkit.models.catalogue import bundled_model_path
 
 OPENERS = ["hi, how are you?", "what do you do for fun?", "do you have any pets?", "what did you do this weekend?",
            "what is your favorite food?", "where are you from?", "do you like music?", "how was your day?"]

@@ -49,7 +49,7 @@ def _cases(tmp_path: Path, no_template_dir: Path) -> dict[str, tuple[list[str], 
 def _corrupt_model(tmp_path: Path) -> Path:
     import shutil
 
-    from chatkit.models import bundled_model_path
+    from chatkit.models.catalogue import bundled_model_path
 
     out = tmp_path / "corrupt-model"
     shutil.copytree(bundled_model_path(), out)
@@ -60,7 +60,7 @@ def _corrupt_model(tmp_path: Path) -> Path:
 def _corrupt_adapter(tmp_path: Path) -> Path:
     import shutil
 
-    from chatkit.lora import bundled_adapter
+    from chatkit.models.lora import bundled_adapter
 
     out = tmp_path / "corrupt-adapter"
     shutil.copytree(bundled_adapter("bookshop-tiny"), out)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from chatkit import ConfigError, DecodingConfig, Settings, load_settings
-from chatkit.decoding import PRESETS, preset
+from chatkit.engine.decoding import PRESETS, preset
 
 
 def write(tmp_path: Path, text: str) -> Path:

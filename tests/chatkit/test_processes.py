@@ -17,8 +17,8 @@ import pytest
 from fakes import CountingGenerator
 
 from chatkit import ChatBot, Role, Settings
-from chatkit.redis_store import RedisStore
-from chatkit.sqlite_store import SQLiteStore
+from chatkit.storage.redis import RedisStore
+from chatkit.storage.sqlite import SQLiteStore
 
 TESTS = Path(__file__).resolve().parents[1] / "support"
 ENV = {**os.environ, "PYTHONPATH": str(TESTS)}  # the test helpers; chatkit itself is the installed package
@@ -32,7 +32,7 @@ CHATTER = """
 import asyncio, sys
 from fakes import CountingGenerator
 from chatkit import ChatBot
-from chatkit.sqlite_store import SQLiteStore
+from chatkit.storage.sqlite import SQLiteStore
 
 async def main():
     bot = ChatBot(CountingGenerator(), store=SQLiteStore(sys.argv[1] if len(sys.argv) > 1 else {path!r}))
@@ -88,7 +88,7 @@ REDIS_CHATTER = """
 import asyncio, sys
 from fakes import CountingGenerator
 from chatkit import ChatBot
-from chatkit.redis_store import RedisStore
+from chatkit.storage.redis import RedisStore
 
 async def main():
     bot = ChatBot(CountingGenerator(delay=0.02), store=RedisStore({url!r}, prefix={prefix!r}, lock_ttl_s=5))

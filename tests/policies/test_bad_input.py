@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from chatkit.policies.base import Action, PolicyContext, Stage
 from chatkit.policies.bias import BiasPolicy
 from chatkit.policies.blocklist import BlocklistPolicy

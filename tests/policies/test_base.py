@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+
 from chatkit.policies import Action, PolicyContext, PolicySet, Stage, Verdict
 
 CTX = PolicyContext(stage=Stage.OUTPUT)
@@ -41,7 +42,7 @@ def test_the_most_severe_action_wins_and_every_verdict_is_kept() -> None:
 def test_stages_are_separate() -> None:
     policies = PolicySet(input=[Fixed("in", Action.BLOCK)])
     assert policies.check("x", CTX).action == Action.ALLOW
-    assert policies.check("x", PolicyContext(stage=Stage.INPUT)).blocked
+    assert policies.check("x", PolicyContext(stage=Stage.INPUT)).action == Action.BLOCK
 
 
 def test_redactions_apply_in_order() -> None:

@@ -5,9 +5,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+
 from chatkit.policies.base import Action, PolicyContext, PolicyLoadError, PolicySet, Stage
 from chatkit.policies.bias import BiasPolicy
-from chatkit.policies.bias_model import BiasModel, BiasModelError
+from chatkit.policies.engines.content import BiasModel
+from chatkit.policies.errors import BiasModelError
 
 CTX = PolicyContext(Stage.OUTPUT)
 
@@ -92,7 +94,7 @@ def test_a_missing_encoder_fails_at_load_unless_auto(tmp_path: Path, caplog: pyt
     PolicySet(output=[required], fail_open=frozenset({"bias"})).load()  # fail-open: logged, not raised
     with caplog.at_level(logging.ERROR):
         decision = PolicySet(output=[required]).check("women can't drive", CTX)
-    assert decision.blocked and "does not exist" in decision.verdicts[0].reason and "fail-closed" in caplog.text
+    assert decision.action == Action.BLOCK and "does not exist" in decision.verdicts[0].reason and "fail-closed" in caplog.text
     fallback = BiasPolicy(encoder_path=str(tmp_path / "absent"))
     with caplog.at_level(logging.WARNING, logger="chatkit.policies.bias"):
         fallback.load()
@@ -117,10 +119,11 @@ def test_bad_options_are_refused(kwargs: dict[str, object]) -> None:
 
 def test_the_lora_merge_without_peft_equals_peft_s_own() -> None:
     import numpy as np
-    from chatkit.policies.bias_model import SentenceEncoder, bundled_encoder_path
-    from chatkit.policies.content_model import head_path
     from peft import PeftModel
     from transformers import AutoModel
+
+    from chatkit.policies.engines.content import head_path
+    from chatkit.policies.engines.encoder import SentenceEncoder, bundled_encoder_path
 
     adapter = head_path() / "adapter"
     ours = SentenceEncoder(bundled_encoder_path(), dtype="float32", adapter=adapter)

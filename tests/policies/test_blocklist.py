@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from chatkit.policies.base import Action, PolicyContext, Stage
 from chatkit.policies.blocklist import BlocklistPolicy
 

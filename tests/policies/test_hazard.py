@@ -5,9 +5,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from chatkit.policies.base import Action, PolicyContext, PolicyLoadError, PolicySet, Stage, Verdict
+
+from chatkit.policies.base import Action, PolicyContext, PolicySet, Stage, Verdict
+from chatkit.policies.engines.hazard import HazardModel, head_path, windows
+from chatkit.policies.errors import HazardModelError, PolicyLoadError
 from chatkit.policies.hazard import CARE_MESSAGE, HazardPolicy
-from chatkit.policies.hazard_model import HazardModel, HazardModelError, head_path, windows
 
 IN = PolicyContext(Stage.INPUT)
 

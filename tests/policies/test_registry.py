@@ -3,13 +3,13 @@ from __future__ import annotations
 import re
 
 import pytest
+
+from chatkit import ConfigError
+from chatkit.build import policies_from_settings
+from chatkit.config import validate_settings
 from chatkit.policies.base import Action, PolicyContext, Stage
 from chatkit.policies.function import FunctionPolicy
 from chatkit.policies.registry import PolicyConfigError, available, build, resolve
-
-from chatkit import ConfigError
-from chatkit.bot import policies_from_settings
-from chatkit.config import validate_settings
 
 CTX = PolicyContext(Stage.INPUT)
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from chatkit.policies.base import Action, PolicyContext, PolicySet, Stage
 from chatkit.policies.toxicity import ToxicityPolicy
 
@@ -53,7 +54,7 @@ def test_a_missing_checkpoint_fails_closed_and_says_so(tmp_path: Path, caplog: p
     policy = ToxicityPolicy(checkpoint=str(tmp_path / "absent.ckpt"))
     with caplog.at_level(logging.ERROR):
         decision = PolicySet(output=[policy]).check("hello", CTX)
-    assert decision.blocked and "does not exist" in decision.verdicts[0].reason
+    assert decision.action == Action.BLOCK and "does not exist" in decision.verdicts[0].reason
     assert "fail-closed" in caplog.text
 
 
@@ -88,7 +89,7 @@ def test_long_random_tokens_score_without_numeric_warnings() -> None:
     import string
     import warnings
 
-    from chatkit.policies.offline_scorer import OfflineScorer
+    from chatkit.policies.engines.offline import OfflineScorer
 
     rng = random.Random(0)
     text = " ".join("".join(rng.choices(string.ascii_letters + string.digits, k=rng.randint(20, 60))) for _ in range(300))

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 
+from chatkit.engine.base import Generation, GenerationStream
+from chatkit.engine.decoding import DecodingConfig
 from chatkit.policies.base import Action, PolicyContext, Verdict
-
-from chatkit.decoding import DecodingConfig
-from chatkit.generator import Generation, GenerationStream
 from chatkit.types import Message, Role
 
 
@@ -96,7 +95,7 @@ class SlowGenerator(CountingGenerator):
                     yield "Word. "  # a sentence each: output policies release it at once
             finally:
                 self.closed += 1
-            stream.result = Generation("Word. " * self.words, self.count_tokens(messages), self.words, "stop", 0.0, 0.0)
+            stream.result = Generation(("Word. " * self.words).strip(), self.count_tokens(messages), self.words, "stop", 0.0, 0.0)
 
         return GenerationStream(pieces)
 

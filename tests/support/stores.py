@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 from chatkit import MemoryStore, Retention, Store
-from chatkit.sqlite_store import SQLiteStore
+from chatkit.storage.sqlite import SQLiteStore
 
 
 def make_store(kind: str, tmp_path: Path, redis_url: str | None = None, retention: Retention | None = None) -> Store:
@@ -14,7 +14,7 @@ def make_store(kind: str, tmp_path: Path, redis_url: str | None = None, retentio
         return MemoryStore(retention)
     if kind == "sqlite":
         return SQLiteStore(tmp_path / "conversations.sqlite3", retention=retention)
-    from chatkit.redis_store import RedisStore
+    from chatkit.storage.redis import RedisStore
 
     assert redis_url is not None
     return RedisStore(redis_url, retention=retention, prefix=f"test-{uuid.uuid4().hex}:", lock_ttl_s=5)

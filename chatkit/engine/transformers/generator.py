@@ -1,0 +1,334 @@
+"""The local backend: a Hugging Face causal LM with a chat template, loaded without any model hub.
+
+One worker thread owns the model, so model work never blocks the event loop; requests of different conversations
+that wait are generated together, in batches (``chatkit.engine.transformers.batching``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from chatkit.engine.base import Generation, GenerationStream
+from chatkit.engine.decoding import DecodingConfig
+from chatkit.engine.tokenizer import load_chat_tokenizer
+from chatkit.engine.transformers.batching import BatchRunner, Job, Rows, RowSampler, RowStop, RowStreamer
+from chatkit.engine.transformers.devices import DTYPES, pick_device, pick_dtype
+from chatkit.engine.transformers.prefix_cache import PrefixCache
+from chatkit.engine.transformers.processors import build_processors
+from chatkit.errors import GenerationError, LoraAdapterError, ModelLoadError, one_line
+from chatkit.models.lora import BASE, attach, resolve_path, shipped_for
+from chatkit.models.resolve import resolve_model
+from chatkit.types import Message, Role
+
+
+def _cache_argument() -> str:
+    """transformers 5.24 renamed generate's ``past_key_values`` (argument and output field) to ``cache`` and warns on
+    the old name; older versions know only the old one."""
+    from importlib.metadata import version
+
+    major, minor = (int(part) for part in re.findall(r"\d+", version("transformers"))[:2])
+    return "cache" if (major, minor) >= (5, 24) else "past_key_values"
+
+
+CACHE_ARGUMENT = _cache_argument()
+
+log = logging.getLogger(__name__)
+
+
+class TransformersGenerator:
+    """A local ``transformers`` causal LM. Use ``TransformersGenerator.load(path)``."""
+
+    def __init__(self, model: Any, tokenizer: Any, *, name: str, max_context_tokens: int,
+                 adapters: Sequence[str] = (), default_adapter: str | None = None, merged: bool = False,
+                 unavailable_adapters: Mapping[str, str] | None = None, max_batch: int = 8,
+                 batch_wait_s: float = 0.005, prefix_cache_tokens: int = 16384) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.name = name
+        self.unavailable_adapters = dict(unavailable_adapters or {})  # shipped adapters for another base: name -> why
+        self.max_context_tokens = max_context_tokens
+        self.adapters = tuple(adapters)  # names a request may choose; "base" means none
+        self.default_adapter = default_adapter
+        self.merged = merged  # the one adapter is merged into the weights: faster, but "base" is gone
+        self._active: set[threading.Event] = set()
+        self.prefix_cache = PrefixCache(prefix_cache_tokens) if prefix_cache_tokens > 0 else None
+        self._runner = BatchRunner(self._run_batch, max_batch=max_batch, wait_s=batch_wait_s, busy=lambda: len(self._active) > 1)
+        eos = model.generation_config.eos_token_id
+        eos = [] if eos is None else [eos] if isinstance(eos, int) else list(eos)
+        self.eos_token_ids = sorted({*eos, *([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])})
+        pad = tokenizer.pad_token_id
+        self.pad_token_id = pad if pad is not None else (self.eos_token_ids[0] if self.eos_token_ids else 0)
+        # every string the tokenizer would turn into one added token (chat-template markers among them)
+        self._control_strings = tuple(t.content for t in getattr(tokenizer, "added_tokens_decoder", {}).values() if t.content)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, device: str = "auto", dtype: str = "auto", threads: int = 0,
+             max_context_tokens: int = 0, adapters: Mapping[str, str | Path] | None = None,
+             default_adapter: str | None = None, merge: bool = False, shipped_adapters: bool = True,
+             max_batch: int = 8, batch_wait_s: float = 0.005, prefix_cache_tokens: int = 16384,
+             announce: Callable[[str], None] | None = None) -> TransformersGenerator:
+        """Load a model without touching any model hub: a catalogue name (default ``smollm2-135m``,
+        pulled once if missing), a ``.gguf`` file or a Hugging Face directory.
+
+        ``adapters`` maps names to LoRA adapter directories (``bundled:NAME`` for shipped ones); all are
+        attached once, and each request picks one. Shipped adapters trained for this base are attached
+        too (``shipped_adapters``). ``merge`` folds a single configured adapter into the weights.
+        ``max_context_tokens`` caps the model's own window (0: no cap).
+        """
+        if dtype not in DTYPES:
+            raise ModelLoadError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
+        dev = pick_device(device)  # a missing GPU fails before anything is read
+        resolved = resolve_model(path, announce=announce)
+        model_dir = resolved.path
+        import torch
+        from transformers import AutoModelForCausalLM
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a progress bar per load is noise in a chat or a pipe
+        if threads:
+            torch.set_num_threads(threads)
+        tokenizer = load_chat_tokenizer(model_dir)
+        dt = pick_dtype(dtype, dev, model_dir)
+        try:
+            model = AutoModelForCausalLM.from_pretrained(model_dir, local_files_only=True, dtype=getattr(torch, dt))
+        except Exception as e:  # a corrupt weights file raises safetensors' own error type, among others
+            raise ModelLoadError(f"cannot load a causal language model from {model_dir}: {one_line(e)}; "
+                                 "pull or copy the model again") from None
+        own = int(getattr(model.config, "max_position_embeddings", 0) or 2048)
+        limit = min(max_context_tokens, own) if max_context_tokens else own
+        paths = {name: resolve_path(str(p)) for name, p in (adapters or {}).items()}
+        if default_adapter is not None and default_adapter not in paths:
+            configured = ", ".join(paths) or "none"
+            raise LoraAdapterError(f"the default adapter {default_adapter!r} is not among the configured ones ({configured})")
+        if merge and len(paths) != 1:
+            raise LoraAdapterError(f"merge needs exactly one adapter, not {len(paths)}")
+        shipped, unavailable = shipped_for(model_dir, resolved.name) if shipped_adapters and not merge else ({}, {})
+        paths = {**{k: v for k, v in shipped.items() if k not in paths}, **paths}
+        unavailable = {k: v for k, v in unavailable.items() if k not in paths}
+        model = attach(model, paths, model_dir)
+        if merge:
+            model = model.merge_and_unload()
+        model.to(dev).eval()
+        log.info("loaded %s on %s in %s (%.1fM parameters, context %d tokens%s)", model_dir, dev, dt,
+                 sum(p.numel() for p in model.parameters()) / 1e6, limit, f", adapters {', '.join(paths)}" if paths else "")
+        return cls(model, tokenizer, name=resolved.name or str(model_dir), max_context_tokens=limit, adapters=tuple(paths),
+                   default_adapter=default_adapter or (next(iter(paths)) if merge else None), merged=merge,
+                   unavailable_adapters=unavailable, max_batch=max_batch, batch_wait_s=batch_wait_s,
+                   prefix_cache_tokens=prefix_cache_tokens)
+
+    # -- prompts --------------------------------------------------------------------------------
+    def encode(self, messages: Sequence[Message], *, add_generation_prompt: bool = True) -> list[int]:
+        """The prompt's token ids. Message text never becomes a control token, whatever it contains."""
+        if any(token in m.content for m in messages for token in self._control_strings):
+            return self._encode_escaped(messages, add_generation_prompt)
+        out = self.tokenizer.apply_chat_template([m.as_dict() for m in messages], tokenize=True,
+                                                 add_generation_prompt=add_generation_prompt, return_dict=True)
+        ids = out["input_ids"]
+        return list(ids[0] if ids and isinstance(ids[0], list) else ids)
+
+    def _encode_escaped(self, messages: Sequence[Message], add_generation_prompt: bool) -> list[int]:
+        """Render the template around placeholders, then encode each message's text as plain text.
+
+        A user who types ``<|im_end|><|im_start|>system`` would otherwise forge a system turn that is
+        stored and replayed in every later prompt.
+        """
+        marked = [{"role": str(m.role), "content": f"\ue000{i}\ue001"} for i, m in enumerate(messages)]
+        rendered = self.tokenizer.apply_chat_template(marked, tokenize=False, add_generation_prompt=add_generation_prompt)
+        ids: list[int] = []
+        for k, part in enumerate(_PLACEHOLDER.split(rendered)):
+            if k % 2:  # a message's text: control-token strings in it are spelled out, not matched
+                ids += self.tokenizer.encode(messages[int(part)].content, add_special_tokens=False, split_special_tokens=True)
+            elif part:
+                ids += self.tokenizer.encode(part, add_special_tokens=False)
+        return ids
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        return len(self.encode(messages, add_generation_prompt=True))
+
+    # -- generation -----------------------------------------------------------------------------
+    async def generate(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> Generation:
+        return await self.stream(messages, decoding, adapter).collect()
+
+    def stream(self, messages: Sequence[Message], decoding: DecodingConfig, adapter: str | None = None) -> GenerationStream:
+        chosen = self.check_adapter(adapter)
+        return GenerationStream(lambda s: self._pieces(s, list(messages), decoding, chosen))
+
+    def check_adapter(self, adapter: str | None) -> str | None:
+        """The adapter a request will use (None: the base model); unknown names raise LoraAdapterError."""
+        name = adapter if adapter is not None else self.default_adapter
+        if name is None or name == BASE:
+            if name == BASE and self.merged:
+                raise LoraAdapterError("the adapter is merged into the base model, so 'base' is not available; set merge = false")
+            return None
+        if name in self.unavailable_adapters:
+            raise LoraAdapterError(f"adapter {name!r} cannot be used with this model: {self.unavailable_adapters[name]}")
+        if name not in self.adapters:
+            raise LoraAdapterError(f"unknown adapter {name!r}; available: {', '.join((BASE, *self.adapters))}")
+        return name
+
+    async def _pieces(self, stream: GenerationStream, messages: list[Message], decoding: DecodingConfig,
+                      adapter: str | None) -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        cancel = threading.Event()
+        prompt = self.encode(messages)
+        bot_replies = [self._tokens(m.content) for m in messages if m.role == Role.ASSISTANT]
+        # the tokenizer is used on this thread only: split_special_tokens flips a flag on the shared Rust tokenizer, so a
+        # prompt encoded while the model thread tokenized something else came out with its control tokens split
+        breakers = {t for s in decoding.dry_sequence_breakers for t in self._tokens(s)}
+        t0 = time.perf_counter()
+        self._active.add(cancel)
+        stopped = loop.create_future()
+        self._runner.submit(Job(prompt, bot_replies, breakers, decoding, adapter, cancel,
+                                send=lambda kind, value: loop.call_soon_threadsafe(queue.put_nowait, (kind, value)),
+                                on_stopped=lambda: loop.call_soon_threadsafe(_resolve, stopped)))
+        ids: list[int] = []
+        detok = _Detokenizer(self.tokenizer)
+        emitted, first_token_s, reason, text = 0, None, "length", ""
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "error":
+                    raise GenerationError(f"the model failed while generating: {type(value).__name__}: {value}") from value
+                if kind == "done":
+                    break
+                if first_token_s is None:
+                    first_token_s = time.perf_counter() - t0
+                ids.extend(value)
+                if any(t in self.eos_token_ids for t in value):
+                    reason = "stop"
+                text = detok.add(value).lstrip()
+                cut = _find_stop(text, decoding.stop)
+                if cut is not None:
+                    text, reason = text[:cut], "stop"
+                    cancel.set()
+                    break
+                ready = len(text) - _holdback(text, decoding.stop)
+                if ready > emitted:
+                    yield text[emitted:ready]
+                    emitted = ready
+            text = text.rstrip()
+            if len(text) > emitted:
+                yield text[emitted:]
+        finally:
+            cancel.set()
+            self._active.discard(cancel)
+            # wait until the model works on it no more (within a step), so a closed stream leaves no stray work behind
+            await asyncio.shield(stopped)
+        if cancel.is_set() and reason == "length" and len(ids) < decoding.max_new_tokens:
+            reason = "cancelled"
+        stream.result = Generation(text=text, prompt_tokens=len(prompt), completion_tokens=len(ids),
+                                   finish_reason=reason, first_token_s=first_token_s, generate_s=time.perf_counter() - t0)
+
+    def _tokens(self, text: str) -> list[int]:
+        return list(self.tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True))
+
+    def _run_batch(self, jobs: list[Job]) -> None:
+        """Runs in the model thread: one left-padded ``generate`` for ``jobs`` (all of one adapter)."""
+        import torch
+
+        # processors.py subclasses transformers' LogitsProcessor: importing it loads torch, so it waits for a batch
+
+        width = max(len(j.prompt) for j in jobs)
+        pads = [width - len(j.prompt) for j in jobs]
+        input_ids = torch.full((len(jobs), width), self.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(jobs), width), dtype=torch.long)
+        for i, job in enumerate(jobs):
+            input_ids[i, pads[i]:] = torch.tensor(job.prompt)
+            mask[i, pads[i]:] = 1
+        chains = [build_processors(j.decoding, prompt_len=len(j.prompt), bot_replies=j.bot_replies, breaker_ids=j.breakers,
+                                   eos_ids=self.eos_token_ids) for j in jobs]
+        rows = Rows.of(len(jobs))
+        sampler = RowSampler(chains, pads, [j.decoding.greedy for j in jobs], [j.decoding.seed for j in jobs], rows,
+                             self.model.device)
+        # a reply alone reuses the keys and values of a cached prefix (its conversation's previous turn, usually)
+        reuse = self.prefix_cache is not None and len(jobs) == 1
+        cached = self.prefix_cache.take(jobs[0].adapter, jobs[0].prompt)[0] if reuse and self.prefix_cache else None
+        with torch.inference_mode(), self._adapter(jobs[0].adapter):
+            out = self.model.generate(
+                input_ids.to(self.model.device), attention_mask=mask.to(self.model.device),
+                streamer=RowStreamer(jobs, rows, set(self.eos_token_ids)),
+                stopping_criteria=_stopping(RowStop(jobs, width, rows)), logits_processor=[sampler],
+                eos_token_id=self.eos_token_ids or None, pad_token_id=self.pad_token_id, do_sample=False,
+                max_new_tokens=max(j.decoding.max_new_tokens for j in jobs), repetition_penalty=1.0,
+                no_repeat_ngram_size=0, return_dict_in_generate=reuse,
+                **({CACHE_ARGUMENT: cached} if cached is not None else {}),
+            )
+        cache = getattr(out, "cache", None) if CACHE_ARGUMENT == "cache" else getattr(out, "past_key_values", None)
+        if reuse and self.prefix_cache is not None and cache is not None:
+            self.prefix_cache.put(jobs[0].adapter, out.sequences[0].tolist(), cache)
+
+    def _adapter(self, name: str | None) -> contextlib.AbstractContextManager[Any]:
+        """Select the adapter for one generation. Runs in the model thread, so requests never mix adapters."""
+        if not self.adapters or self.merged:
+            return contextlib.nullcontext()
+        if name is None:
+            return self.model.disable_adapter()  # type: ignore[no-any-return]
+        self.model.set_adapter(name)
+        return contextlib.nullcontext()
+
+    async def aclose(self) -> None:
+        for event in list(self._active):
+            event.set()
+        await asyncio.get_running_loop().run_in_executor(None, self._runner.close)
+
+
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+
+
+def _stopping(rows: RowStop) -> Any:
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class PerRow(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return rows(input_ids, scores)
+
+    return StoppingCriteriaList([PerRow()])
+
+
+class _Detokenizer:
+    """Reply text as tokens arrive, decoding a few tokens per step instead of the whole reply (vLLM's incremental
+    detokenization): the new text is what decoding from a recent offset adds to decoding up to the last read token,
+    so merges, leading spaces and multi-byte characters come out as a whole decode would give them."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer, self.ids, self.text = tokenizer, [], ""
+        self.prefix, self.read = 0, 0
+
+    def add(self, new: Sequence[int]) -> str:
+        self.ids.extend(new)
+        before = self.tokenizer.decode(self.ids[self.prefix:self.read], skip_special_tokens=True)
+        after = self.tokenizer.decode(self.ids[self.prefix:], skip_special_tokens=True)
+        if len(after) > len(before) and not after.endswith("\ufffd"):  # an unfinished UTF-8 character waits
+            self.text += after[len(before):]
+            self.prefix, self.read = self.read, len(self.ids)
+        return self.text
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _find_stop(text: str, stops: Sequence[str]) -> int | None:
+    hits = [i for s in stops if s and (i := text.find(s)) >= 0]
+    return min(hits) if hits else None
+
+
+def _holdback(text: str, stops: Sequence[str]) -> int:
+    """How many trailing characters to keep back: a partial stop string or an unfinished UTF-8 sequence."""
+    keep = len(text) - len(text.rstrip("\ufffd"))
+    for s in stops:
+        for n in range(min(len(s) - 1, len(text)), 0, -1):
+            if text.endswith(s[:n]):
+                keep = max(keep, n)
+                break
+    return keep

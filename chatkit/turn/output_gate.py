@@ -1,0 +1,138 @@
+"""The reply as the user gets it: generated, and released only as the output policies pass it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass, replace
+
+from chatkit.config import PolicySettings
+from chatkit.engine.base import Generation, GenerationStream, Generator
+from chatkit.engine.decoding import DecodingConfig, retry_decoding
+from chatkit.policies.base import Action, Decision, Stage, Verdict
+from chatkit.text import ELLIPSIS, complete_sentences, end_cleanly, first_sentence_end
+from chatkit.turn.moderation import Moderator
+from chatkit.turn.window import Prompt
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """What the gate released, across its attempts: the last item ``OutputGate.run`` yields."""
+
+    text: str
+    finish_reason: str
+    verdicts: tuple[Verdict, ...]
+    completion_tokens: int
+    generate_s: float
+    first_token_s: float | None  # of the last attempt, from the moment it started generating
+
+
+class OutputGate:
+    """One turn's generation behind the output policies; a reply a policy wants regenerated is retried up to
+    ``policies.max_regenerations`` times with ``retry_decoding`` (the one recipe every engine uses)."""
+
+    def __init__(self, generator: Generator, moderator: Moderator, settings: PolicySettings) -> None:
+        self.generator, self.moderator, self.settings = generator, moderator, settings
+
+    async def run(self, prompt: Prompt, decoding: DecodingConfig, adapter: str | None, *, live: bool,
+                  conversation_id: str, history: tuple[str, ...]) -> AsyncIterator[str | GateResult]:
+        """Generate, releasing text only once the output policies passed it; the last item is the GateResult.
+
+        Without output policies the text streams token by token. With them it is released sentence
+        by sentence. A sentence that a policy wants regenerated restarts the reply with a new seed
+        and stricter decoding, as long as nothing was shown yet (``live``: a person is reading the
+        stream); otherwise the reply ends at the last sentence that passed, or is the fallback.
+        ``history`` is what the output policies see: the recent user turns, the one answered last.
+        """
+        moderated = self.moderator.has(Stage.OUTPUT)
+        attempts = self.settings.max_regenerations + 1 if moderated else 1
+        verdicts: tuple[Verdict, ...] = ()
+        completion_tokens, generate_s = 0, 0.0
+        text, finish_reason, generation = "", "stop", None
+        released: list[str] = []
+        message: str | None = None  # a policy's own message instead of the reply (Action.RESPOND: care for a person)
+        for attempt in range(attempts):
+            d = decoding if attempt == 0 else retry_decoding(decoding, attempt)
+            released = []
+            failed: Action | None = None
+            gen_stream = self.generator.stream(prompt.messages, d, adapter)
+            async with aclosing(gen_stream):
+                if not moderated:
+                    async for piece in gen_stream:
+                        released.append(piece)
+                        if live:
+                            yield piece
+                    if _cut_short(gen_stream):  # shown text cannot be taken back: mark the cut instead
+                        released[:] = [end_cleanly("".join(released))] if not live else [*released, ELLIPSIS]
+                        if live:
+                            yield ELLIPSIS
+                else:
+                    buffer = ""
+                    async for piece in gen_stream:
+                        buffer += piece
+                        while failed is None and (cut := first_sentence_end(buffer)):
+                            sentence, buffer = buffer[:cut], buffer[cut:]
+                            decision = await self.moderator.check(sentence, Stage.OUTPUT, conversation_id, history)
+                            verdicts += _audit(decision, sentence, attempt, len(released))
+                            failed = _release(decision, released)
+                            message = decision.refusal if failed == Action.RESPOND else message
+                            if failed is None and live:
+                                yield released[-1]
+                        if failed is not None:
+                            break
+                    if failed is None and _cut_short(gen_stream):  # drop the unfinished sentence
+                        buffer = complete_sentences(buffer) if released else end_cleanly(buffer)
+                    if failed is None and buffer.strip():
+                        decision = await self.moderator.check(buffer, Stage.OUTPUT, conversation_id, history)
+                        verdicts += _audit(decision, buffer, attempt, len(released))
+                        failed = _release(decision, released)
+                        message = decision.refusal if failed == Action.RESPOND else message
+                        if failed is None and live:
+                            yield released[-1]
+            # a stream closed early (a sentence failed) has no result of its own
+            generation = gen_stream.result or Generation("".join(released), prompt.tokens, 0, "fallback", None, 0.0)
+            completion_tokens += generation.completion_tokens
+            generate_s += generation.generate_s
+            if failed is None:
+                text, finish_reason = "".join(released).strip(), generation.finish_reason
+                break
+            if failed == Action.REGENERATE and attempt + 1 < attempts and not (live and released):
+                log.info("conversation %s: regenerating the reply (attempt %d)", conversation_id, attempt + 2)
+                continue
+            if failed == Action.RESPOND and message:  # what a live reader saw stays, and the message follows it
+                text = message if not (live and released) else "".join(released).strip() + "\n\n" + message
+                if live and released:
+                    yield "\n\n" + message
+                    released.append("\n\n" + message)
+                finish_reason = "responded"
+                break
+            text = "".join(released).strip() if live and released else self.settings.fallback
+            finish_reason = "fallback"
+            break
+        shown = live and bool(released)  # what a live reader saw stays; otherwise they get the final text now
+        if not shown and text:
+            yield text
+        yield GateResult(text, finish_reason, verdicts, completion_tokens, generate_s,
+                         generation.first_token_s if generation is not None else None)
+
+
+def _audit(decision: Decision, text: str, attempt: int, part: int) -> tuple[Verdict, ...]:
+    """The verdicts on one piece of output, for the record; the text a user never saw is kept with them."""
+    kept = text if decision.action >= Action.REGENERATE else None
+    return tuple(replace(v, attempt=attempt, part=part, checked_text=kept if v.action >= Action.REGENERATE else None)
+                 for v in decision.verdicts)
+
+
+def _release(decision: Decision, released: list[str]) -> Action | None:
+    """Append the checked (possibly redacted) text if it passed; else the action that stopped it."""
+    if decision.action >= Action.REGENERATE:
+        return decision.action
+    released.append(decision.text)
+    return None
+
+
+def _cut_short(stream: GenerationStream) -> bool:
+    return stream.result is not None and stream.result.finish_reason == "length"

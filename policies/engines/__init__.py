@@ -1,0 +1,1 @@
+"""The models behind the learned policies: the shared sentence encoder, the content heads, the offline toxicity scorer."""
