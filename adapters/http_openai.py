@@ -19,7 +19,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from chatkit.decoding import DecodingConfig
+from chatkit.decoding import SEED_MAX, SEED_MIN, DecodingConfig
 from chatkit.types import Message, Reply, Role
 
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
@@ -64,7 +64,7 @@ class ChatCompletionRequest(_Lenient):
     max_tokens: int | None = Field(None, ge=1)
     max_completion_tokens: int | None = Field(None, ge=1)
     stop: str | list[str] | None = None
-    seed: int | None = None
+    seed: int | None = Field(None, ge=SEED_MIN, le=SEED_MAX, description="A 64-bit integer.")
     frequency_penalty: float | None = Field(None, ge=-2.0, le=2.0)
     presence_penalty: float | None = Field(None, ge=-2.0, le=2.0)
     n: int | None = Field(None, ge=1, le=1, description="Only 1 is supported.")

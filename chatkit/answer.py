@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from chatkit.config import PolicySettings
 from chatkit.context import Prompt
-from chatkit.decoding import DecodingConfig
+from chatkit.decoding import DecodingConfig, retry_seed
 from chatkit.generator import Generation, GenerationStream, Generator
 from chatkit.policies.base import Action, Decision, PolicySet, Verdict
 from chatkit.text import ELLIPSIS, complete_sentences, end_cleanly, first_sentence_end
@@ -115,6 +115,6 @@ def _cut_short(stream: GenerationStream) -> bool:
 
 def _stricter(d: DecodingConfig, attempt: int) -> DecodingConfig:
     """Decoding for a retry: another seed, and sampling even if the original was greedy (greedy would repeat itself)."""
-    seed = (d.seed if d.seed is not None else random.randrange(2**31)) + attempt
+    seed = retry_seed(d.seed if d.seed is not None else random.randrange(2**31), attempt)
     return d.with_overrides(seed=seed, temperature=max(0.3, 0.8 * (d.temperature or 0.8)),
                             top_p=min(d.top_p, 0.9), dry_multiplier=max(d.dry_multiplier, 1.0))

@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from chatkit.decoding import DecodingConfig
+from chatkit.decoding import DecodingConfig, retry_seed
 from chatkit.errors import GenerationError, ModelLoadError, one_line
 from chatkit.generator import Generation, GenerationStream
 from chatkit.text import first_sentence_end
@@ -127,7 +127,7 @@ class OpenAIBackend:
         first_token_s: float | None = None
         for attempt in range(self.max_regenerations + 1):
             # a retry samples (a greedy retry would say the same again) with another seed
-            d = decoding if attempt == 0 else decoding.with_overrides(seed=(decoding.seed or 0) + attempt,
+            d = decoding if attempt == 0 else decoding.with_overrides(seed=retry_seed(decoding.seed or 0, attempt),
                                                                       temperature=max(decoding.temperature, 0.7))
             held, shown, text, reason, usage = "", 0, "", "length", None
             repeated = False

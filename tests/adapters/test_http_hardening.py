@@ -1,0 +1,49 @@
+"""What a hostile or careless client sends cannot make another client's request fail, nor read what is not its own."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from http_server import call
+
+KEY = "test-key-0123456789abcdef"
+
+
+@pytest.fixture
+def url(serve: Any) -> str:
+    return str(serve())
+
+
+def chat(url: str, **body: Any) -> tuple[int, Any]:
+    status, _, answer = call("POST", f"{url}/v1/chat/completions",
+                             {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], **body})
+    return status, answer
+
+
+# -- 1: seeds -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [2**64, 2**70, -(2**63) - 1])
+def test_an_out_of_range_seed_is_a_400_naming_seed(url: str, seed: int) -> None:
+    status, r = chat(url, seed=seed)
+    assert status == 400, r
+    assert r["error"]["param"] == "seed" and r["error"]["code"] == "invalid_value"
+    assert chat(url, seed=2**64 - 1, temperature=0.9)[0] == 200  # the largest valid seed works
+
+
+def test_an_out_of_range_seed_cannot_stick_to_a_conversation(url: str) -> None:
+    status, _, r = call("PUT", f"{url}/v1/conversations/x/options", {"decoding": {"seed": 2**70}})
+    assert status == 400 and "seed" in r["error"]["message"]
+    assert call("POST", f"{url}/v1/conversations/x/messages", {"content": "hi"})[0] == 200
+
+
+def test_a_bad_seed_fails_no_neighbour(url: str) -> None:
+    def one(i: int) -> int:
+        body: dict[str, Any] = {"messages": [{"role": "user", "content": f"hello {i}"}], "max_tokens": 6}
+        if i == 7:
+            body.update(seed=2**70, temperature=0.9)
+        return chat(url, **body)[0]
+
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(one, range(16)))
+    assert statuses[7] == 400 and statuses[:7] + statuses[8:] == [200] * 15
