@@ -87,7 +87,7 @@ class ChatCompletionRequest(_Lenient):
 
     def chat(self) -> list[Message]:
         roles = {"developer": Role.SYSTEM}
-        return [Message(roles.get(m.role, Role(m.role)), m.text()) for m in self.messages]
+        return [Message(roles[m.role] if m.role in roles else Role(m.role), m.text()) for m in self.messages]
 
 
 class ResponseMessage(BaseModel):

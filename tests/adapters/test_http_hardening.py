@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import openai
 import pytest
 from http_server import call
 
@@ -47,3 +48,26 @@ def test_a_bad_seed_fails_no_neighbour(url: str) -> None:
     with ThreadPoolExecutor(16) as pool:
         statuses = list(pool.map(one, range(16)))
     assert statuses[7] == 400 and statuses[:7] + statuses[8:] == [200] * 15
+
+
+# -- 4: roles -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("role", ["system", "developer", "user", "assistant"])
+def test_every_role_the_schema_accepts_is_answered(url: str, role: str) -> None:
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+    r = client.chat.completions.create(model="tiny", messages=[{"role": role, "content": "Be brief."},
+                                                                {"role": "user", "content": "hi"}])
+    assert r.choices[0].message.content
+
+
+def test_developer_is_the_system_prompt(url: str) -> None:
+    _, as_system = chat(url, messages=[{"role": "system", "content": "You are a pirate."}, {"role": "user", "content": "hi"}])
+    status, as_developer = chat(url, messages=[{"role": "developer", "content": "You are a pirate."},
+                                               {"role": "user", "content": "hi"}])
+    assert status == 200
+    assert as_developer["usage"] == as_system["usage"]
+    assert as_developer["choices"][0]["message"] == as_system["choices"][0]["message"]
+
+
+def test_an_unknown_role_is_a_400(url: str) -> None:
+    status, r = chat(url, messages=[{"role": "wizard", "content": "hi"}])
+    assert status == 400 and r["error"]["param"].startswith("messages")
