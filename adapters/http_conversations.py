@@ -11,6 +11,7 @@ from contextlib import aclosing
 from typing import Annotated, Any
 
 from chatkit.adapters.http_errors import APIError, as_api_error
+from chatkit.adapters.http_ids import conversation_key
 from chatkit.adapters.http_service import Service, ServiceDep, caller, public_verdict
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -78,8 +79,7 @@ class OptionsIn(BaseModel):
 
 
 def _key(request: Request, conversation_id: str) -> str:
-    who = caller(request)
-    return f"http:{conversation_id}" if who == "anonymous" else f"http:{who}:{conversation_id}"
+    return conversation_key(caller(request), conversation_id)  # checks the client's id, not the store key
 
 
 @router.post("/{conversation_id}/messages", response_model=ReplyOut,

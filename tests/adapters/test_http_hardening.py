@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import quote
 
 import openai
 import pytest
@@ -71,3 +72,39 @@ def test_developer_is_the_system_prompt(url: str) -> None:
 def test_an_unknown_role_is_a_400(url: str) -> None:
     status, r = chat(url, messages=[{"role": "wizard", "content": "hi"}])
     assert status == 400 and r["error"]["param"].startswith("messages")
+
+
+# -- 10 and 9: conversation ids -------------------------------------------------------------------------
+@pytest.mark.parametrize("bad", [" ", "a\x00b", "tab\there"])
+def test_a_bad_conversation_id_is_reported_as_the_client_sent_it(url: str, bad: str) -> None:
+    status, _, r = call("POST", f"{url}/v1/conversations/{quote(bad, safe='')}/messages", {"content": "hi"})
+    assert status == 400, r
+    error = r["error"]
+    assert error["param"] == "conversation_id" and repr(bad) in error["message"] and "http:" not in error["message"]
+
+
+def test_a_bad_conversation_id_under_a_key_never_shows_the_store_key(serve: Any) -> None:
+    from chatkit.adapters.http_guard import fingerprint
+
+    url = serve(api_keys=[KEY])
+    status, _, r = call("GET", f"{url}/v1/conversations/a%00b", headers={"Authorization": f"Bearer {KEY}"})
+    assert status == 400
+    assert fingerprint(KEY) not in str(r) and "http:" not in str(r)
+
+
+def test_a_keyless_server_on_the_same_store_cannot_reach_a_keyed_tenant(serve: Any, tmp_path: Any) -> None:
+    from chatkit.adapters.http_guard import fingerprint
+
+    from chatkit.sqlite_store import SQLiteStore
+
+    path = tmp_path / "shared.sqlite3"
+    keyed = serve(api_keys=[KEY], store=SQLiteStore(path))
+    keyless = serve(store=SQLiteStore(path))
+    auth = {"Authorization": f"Bearer {KEY}"}
+    assert call("POST", f"{keyed}/v1/conversations/secret/messages", {"content": "my pin is 1234"}, headers=auth)[0] == 200
+    crafted = f"{fingerprint(KEY)}:secret"
+    assert call("GET", f"{keyless}/v1/conversations/{crafted}")[0] == 400
+    assert call("DELETE", f"{keyless}/v1/conversations/{crafted}")[0] == 400
+    assert call("POST", f"{keyless}/v1/conversations/{crafted}/messages", {"content": "hi"})[0] == 400
+    kept = call("GET", f"{keyed}/v1/conversations/secret", headers=auth)[2]
+    assert kept["messages"][0]["content"] == "my pin is 1234" and kept["total_messages"] == 2
