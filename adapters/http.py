@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from chatkit.bot import ChatBot
 from chatkit.config import ServeSettings, Settings, load_settings, validate_settings
 from chatkit.errors import one_line
+from chatkit.redact import install_log_masking, mask_url
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def create_app(bot: ChatBot, settings: ServeSettings | None = None, *, owns_bot:
     """The server's app for ``bot``; ``settings`` default to the bot's ``[serve]``. With ``owns_bot``, shutting the
     app down closes the bot."""
     settings = settings or bot.settings.serve
+    install_log_masking("chatkit", "uvicorn.error")  # a store URL's password never reaches a log
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -66,7 +68,7 @@ def create_app(bot: ChatBot, settings: ServeSettings | None = None, *, owns_bot:
             await svc.bot.conversation("healthz", limit=0)
             store = "ok"
         except Exception as e:  # any failure of the store is what this endpoint reports
-            store = f"unreachable: {one_line(e)}"
+            store = f"unreachable: {mask_url(one_line(e))}"
         ok = store == "ok"
         return JSONResponse({"status": "ok" if ok else "unavailable", "model": svc.model_id, "model_loaded": True,
                              "store": store}, status_code=200 if ok else 503)

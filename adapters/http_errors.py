@@ -25,6 +25,7 @@ from chatkit.errors import (
     StoreError,
 )
 from chatkit.lora import AdapterError
+from chatkit.redact import mask_url
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,8 @@ def as_api_error(e: Exception) -> APIError:
         case ConversationNotFoundError():
             return APIError(404, str(e), code="conversation_not_found")
         case GenerationError() | StoreError():
-            log.error("%s: %s", type(e).__name__, e)
-            return APIError(503, f"{e}; try again", code="backend_unavailable")
+            log.error("%s: %s", type(e).__name__, mask_url(str(e)))
+            return APIError(503, f"{mask_url(str(e))}; try again", code="backend_unavailable")
     log.exception("unexpected error", exc_info=e)
     return APIError(500, "internal error; the server's log has the details", code="internal_error")
 

@@ -264,6 +264,7 @@ def open_store(settings: StoreSettings) -> Store:
 def check_store(settings: StoreSettings) -> None:
     """Fail now, with what to do, if the configured store cannot be used (called before a model loads)."""
     from chatkit.errors import StoreError
+    from chatkit.redact import mask_url
 
     if settings.backend == "redis":
         import redis
@@ -272,7 +273,7 @@ def check_store(settings: StoreSettings) -> None:
         try:
             client.ping()
         except redis.RedisError as e:
-            raise StoreError(f"cannot reach Redis at {settings.url} ({e}); start redis-server or fix store.url") from None
+            raise StoreError(mask_url(f"cannot reach Redis at {settings.url} ({e}); start redis-server or fix store.url")) from None
         finally:
             client.close()
     elif settings.backend == "sqlite":

@@ -108,3 +108,22 @@ def test_a_keyless_server_on_the_same_store_cannot_reach_a_keyed_tenant(serve: A
     assert call("POST", f"{keyless}/v1/conversations/{crafted}/messages", {"content": "hi"})[0] == 400
     kept = call("GET", f"{keyed}/v1/conversations/secret", headers=auth)[2]
     assert kept["messages"][0]["content"] == "my pin is 1234" and kept["total_messages"] == 2
+
+
+# -- 2: credentials ---------------------------------------------------------------------------------------
+def test_a_stores_password_reaches_no_client_and_no_log(serve: Any, caplog: pytest.LogCaptureFixture) -> None:
+    from chatkit.redis_store import RedisStore
+    from chatkit.testing import free_port
+
+    dead = f"redis://:hunter2secret@127.0.0.1:{free_port()}/0"  # nothing listens there
+    url = serve(store=RedisStore(dead))
+    with caplog.at_level("DEBUG"):
+        health = call("GET", f"{url}/healthz")
+        turn = call("POST", f"{url}/v1/conversations/c/messages", {"content": "hi"})
+        read = call("GET", f"{url}/v1/conversations/c")
+        streamed = call("POST", f"{url}/v1/conversations/c/messages?stream=true", {"content": "hi"})
+    assert health[0] == 503 and "unreachable" in health[2]["store"] and "127.0.0.1" in health[2]["store"]
+    assert turn[0] == 503 and read[0] == 503
+    for _status, headers, body in (health, turn, read, streamed):
+        assert "hunter2secret" not in str(body) and "hunter2secret" not in str(headers)
+    assert "hunter2secret" not in caplog.text and "***@127.0.0.1" in caplog.text
