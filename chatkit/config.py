@@ -86,10 +86,10 @@ class StoreSettings(_Section):
     url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^(redis|rediss|unix)://", description="Redis server, for backend redis.")
     max_turns: int = Field(0, ge=0, description="Keep only the newest N turns of each conversation; 0 keeps all.")
     ttl_days: float = Field(0.0, ge=0.0, description="Forget conversations idle this many days; 0 never.")
-    lock_ttl_s: float = Field(5.0, ge=1.0, le=600.0, description="Redis: a conversation's lock lives this long unless its holder "
-                                                               "renews it (every third of it): a killed process holds it this "
-                                                               "long at most.")
-    lock_wait_s: float = Field(120.0, gt=0.0, description="Redis: how long a turn waits for a conversation busy in another process.")
+    lock_ttl_s: float = Field(5.0, ge=1.0, le=600.0, description="Redis, SQLite: a conversation's lock lives this long "
+                                                               "unless its holder renews it (every third of it): a killed "
+                                                               "process holds it this long at most.")
+    lock_wait_s: float = Field(120.0, gt=0.0, description="Redis, SQLite: how long a turn waits for a conversation busy elsewhere.")
 
 
 class PolicyRule(_Section):

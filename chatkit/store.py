@@ -258,7 +258,8 @@ def open_store(settings: StoreSettings) -> Store:
         return RedisStore(settings.url, retention=retention, lock_ttl_s=settings.lock_ttl_s, lock_wait_s=settings.lock_wait_s)
     from chatkit.sqlite_store import SQLiteStore, default_path
 
-    return SQLiteStore(settings.path or default_path(), retention=retention)
+    return SQLiteStore(settings.path or default_path(), retention=retention, lock_ttl_s=settings.lock_ttl_s,
+                       lock_wait_s=settings.lock_wait_s)
 
 
 def check_store(settings: StoreSettings) -> None:
