@@ -80,7 +80,7 @@ def create_app(bot: ChatBot, settings: ServeSettings | None = None, *, owns_bot:
 
     keys = settings.keys()
     app.add_middleware(Guard, keys=keys, limiter=RateLimiter(settings.rate_limit, settings.rate_window_s),
-                       max_body_bytes=settings.max_body_bytes, metrics=metrics)
+                       max_body_bytes=settings.max_body_bytes, metrics=metrics, routes=app.router.routes)
     if settings.cors_origins:  # outside the guard: a browser's preflight carries no key
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"],
                            allow_headers=["Authorization", "Content-Type"])

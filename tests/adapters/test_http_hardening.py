@@ -127,3 +127,26 @@ def test_a_stores_password_reaches_no_client_and_no_log(serve: Any, caplog: pyte
     for _status, headers, body in (health, turn, read, streamed):
         assert "hunter2secret" not in str(body) and "hunter2secret" not in str(headers)
     assert "hunter2secret" not in caplog.text and "***@127.0.0.1" in caplog.text
+
+
+# -- 5: metrics labels ---------------------------------------------------------------------------------------
+def _series(text: str, name: str) -> list[str]:
+    return [line.rsplit(" ", 1)[0] for line in text.splitlines() if line.startswith(name + "{")]
+
+
+def test_rejected_requests_are_labelled_by_route_template_not_raw_path(serve: Any,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    url = serve(api_keys=[KEY], max_body_bytes=2000)
+    auth = {"Authorization": f"Bearer {KEY}"}
+    before = len(_series(call("GET", f"{url}/metrics", headers=auth)[2], "chatkit_http_requests_total"))
+    with caplog.at_level("INFO", logger="chatkit.access"):
+        for i in range(40):
+            assert call("POST", f"{url}/v1/conversations/id-{i}-zq/messages", {"content": "hi"})[0] == 401
+            assert call("GET", f"{url}/v1/no-such-route-{i}-zq")[0] == 401
+            assert call("POST", f"{url}/v1/conversations/big-{i}-zq/messages", b"x" * 3000, headers=auth)[0] == 413
+    text = call("GET", f"{url}/metrics", headers=auth)[2]
+    series = _series(text, "chatkit_http_requests_total")
+    assert len(series) - before <= 4, series  # 401 and 413 on one template, 401 unmatched, the /metrics 200 itself
+    assert "-zq" not in text and "-zq" not in caplog.text
+    assert 'route="/v1/conversations/{conversation_id}/messages",status="401"' in text
+    assert 'route="(unmatched)",status="401"' in text
