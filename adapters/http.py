@@ -101,16 +101,28 @@ def serve(settings: Settings, *, announce: Callable[[str], None] | None = None) 
 
     s = settings.serve
     options: dict[str, Any] = {"host": s.host, "port": s.port, "access_log": False, "log_level": "info",
-                               "timeout_graceful_shutdown": s.shutdown_timeout_s}
+                               "timeout_graceful_shutdown": s.shutdown_timeout_s,
+                               # X-Forwarded-For from the configured proxies only (uvicorn believes loopback's by default)
+                               "proxy_headers": bool(s.trusted_proxies), "forwarded_allow_ips": list(s.trusted_proxies)}
     logging.getLogger("chatkit.access").setLevel(logging.INFO)
     if s.workers > 1:
         if settings.store.backend == "memory":
             log.warning("%d workers with the memory store: each worker has its own conversations", s.workers)
-        os.environ[SETTINGS_ENV] = settings.model_dump_json()
+        os.environ[SETTINGS_ENV] = worker_settings(settings).model_dump_json()
         uvicorn.run("chatkit.adapters.http:app_from_environment", factory=True, workers=s.workers, **options)
         return
     bot = ChatBot.from_config(settings=settings, announce=announce)
     uvicorn.run(create_app(bot, owns_bot=True), **options)
+
+
+def worker_settings(settings: Settings) -> Settings:
+    """The settings one of ``serve.workers`` processes runs with. Each worker keeps its own rate-limit buckets, so each
+    gets its share of ``serve.rate_limit`` (rounded up): N workers together allow the limit once, not N times."""
+    s = settings.serve
+    if s.workers <= 1 or not s.rate_limit:
+        return settings
+    share = -(-s.rate_limit // s.workers)
+    return settings.model_copy(update={"serve": s.model_copy(update={"rate_limit": share})})
 
 
 def _version() -> str:

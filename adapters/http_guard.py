@@ -112,10 +112,16 @@ class Guard:
         caller = "anonymous"
         if self.keys:
             key = _bearer(scope)
+            valid = key is not None and any(hmac.compare_digest(key.encode(), k.encode()) for k in self.keys)
+            if not valid:  # failed authentication spends the client address's own bucket: guessing keys is throttled
+                wait = self.limiter.take(f"auth-failed:{(scope.get('client') or ('?',))[0]}")
+                if wait is not None:
+                    return "", error_response(429, f"too many requests without a valid key; try again in {math.ceil(wait)} s",
+                                              code="rate_limit_exceeded", retry_after=wait)
             if key is None:
                 return "", error_response(401, "this server needs an API key: send 'Authorization: Bearer KEY'",
                                           code="missing_api_key")
-            if not any(hmac.compare_digest(key.encode(), k.encode()) for k in self.keys):
+            if not valid:
                 return "", error_response(401, "the API key is not valid", code="invalid_api_key")
             caller = fingerprint(key)
         declared = _header(scope, b"content-length")

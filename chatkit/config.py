@@ -188,6 +188,8 @@ class ServeSettings(_Section):
                                     "empty (and $CHATKIT_API_KEYS unset): no auth.")
     rate_limit: int = Field(60, ge=0, description="Requests one key (or one client address) may make per rate_window_s; 0: no limit.")
     rate_window_s: float = Field(60.0, gt=0.0, description="The rate limit's window.")
+    trusted_proxies: tuple[str, ...] = Field((), description="Addresses whose X-Forwarded-For is believed (your reverse "
+                                                             "proxy's); empty: none, each connection's own address counts.")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Larger request bodies get 413.")
     cors_origins: tuple[str, ...] = Field((), description="Origins allowed to call the API from a browser; empty: none (CORS off).")
     log_messages: bool = Field(False, description="Put message lengths and conversation ids in the access log (never the text).")

@@ -150,3 +150,29 @@ def test_rejected_requests_are_labelled_by_route_template_not_raw_path(serve: An
     assert "-zq" not in text and "-zq" not in caplog.text
     assert 'route="/v1/conversations/{conversation_id}/messages",status="401"' in text
     assert 'route="(unmatched)",status="401"' in text
+
+
+# -- 6: rate limits ------------------------------------------------------------------------------------------
+def test_failed_authentication_is_throttled_per_client_address(serve: Any) -> None:
+    url = serve(api_keys=[KEY], rate_limit=5)
+    statuses = [call("GET", f"{url}/v1/models", headers={"Authorization": f"Bearer wrong-key-{i}"})[0] for i in range(12)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    assert call("GET", f"{url}/v1/models", headers={"Authorization": f"Bearer {KEY}"})[0] == 200  # the key still works
+
+
+def test_the_workers_of_one_server_together_allow_the_limit_once(generator: Any, tmp_path: Any) -> None:
+    from contextlib import ExitStack
+
+    from chatkit.adapters.http import create_app, worker_settings
+    from http_server import http_settings, serving
+
+    from chatkit import ChatBot
+    from chatkit.sqlite_store import SQLiteStore
+
+    settings = worker_settings(http_settings(workers=2, rate_limit=10))
+    with ExitStack() as stack:  # two workers as `chatkit serve --workers 2` builds them, requests alternating
+        urls = [stack.enter_context(serving(create_app(ChatBot(generator, settings=settings,
+                                                               store=SQLiteStore(tmp_path / "w.sqlite3")))))
+                for _ in range(2)]
+        statuses = [call("GET", f"{urls[i % 2]}/v1/models")[0] for i in range(30)]
+    assert statuses.count(200) == 10 and statuses.count(429) == 20

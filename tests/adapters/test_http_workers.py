@@ -83,3 +83,14 @@ def test_concurrent_turns_of_one_conversation_each_see_the_turn_before(workers: 
     _, _, conv = call("GET", f"{url}/v1/conversations/same")
     assert conv["total_messages"] == 2 * turns
     assert [m["role"] for m in conv["messages"]] == ["user", "assistant"] * turns
+
+
+def _models(url: str, headers: dict[str, str] | None = None) -> int:
+    return call("GET", f"{url}/v1/models", headers=headers)[0]
+
+
+@pytest.mark.slow
+def test_a_forwarded_for_header_from_an_untrusted_peer_gets_no_fresh_bucket(workers: object) -> None:
+    url = workers("rate_limit = 5", n=1)  # type: ignore[operator]
+    statuses = [_models(url, {"X-Forwarded-For": f"10.0.0.{i}"}) for i in range(12)]
+    assert statuses.count(200) == 5 and statuses.count(429) == 7
