@@ -22,6 +22,7 @@ from chatkit.adapters import http_conversations, http_errors, http_openai
 from chatkit.adapters.http_guard import Guard, RateLimiter
 from chatkit.adapters.http_metrics import CONTENT_TYPE, Metrics
 from chatkit.adapters.http_service import Service, ServiceDep
+from chatkit.adapters.http_shutdown import Shutdown
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -42,8 +43,11 @@ def create_app(bot: ChatBot, settings: ServeSettings | None = None, *, owns_bot:
     settings = settings or bot.settings.serve
     install_log_masking("chatkit", "uvicorn.error")  # a store URL's password never reaches a log
 
+    shutdown = Shutdown(settings.shutdown_timeout_s)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        shutdown.install()
         yield
         if owns_bot:
             await bot.aclose()
@@ -51,7 +55,7 @@ def create_app(bot: ChatBot, settings: ServeSettings | None = None, *, owns_bot:
     app = FastAPI(title="chatkit", version=_version(), lifespan=lifespan,
                   description="Moderated chat: an OpenAI-compatible API, stateful conversations, and a web chat page.")
     metrics = Metrics()
-    app.state.service = Service(bot, metrics)
+    app.state.service = Service(bot, metrics, shutdown)
     http_errors.install(app)
     app.include_router(http_openai.router)
     app.include_router(http_conversations.router)

@@ -98,7 +98,7 @@ async def send_message(request: Request, body: MessageIn, conversation_id: Conve
 async def _events(svc: Service, turn: ReplyStream, conversation_id: str) -> AsyncIterator[str]:
     try:
         async with aclosing(svc.pieces(turn)) as pieces:
-            async for piece in pieces:
+            async for piece in svc.until_shutdown(pieces):
                 yield _event("delta", {"text": piece})
     except Exception as e:  # the response has started: the error goes in the stream
         error = as_api_error(e)

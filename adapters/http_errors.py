@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 
+from chatkit.adapters.http_shutdown import ShutdownCut
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -65,6 +66,8 @@ def as_api_error(e: Exception) -> APIError:
             return APIError(400, str(e), code="context_length_exceeded")
         case ConversationNotFoundError():
             return APIError(404, str(e), code="conversation_not_found")
+        case ShutdownCut():
+            return APIError(503, str(e), code="server_shutting_down")
         case GenerationError() | StoreError():
             log.error("%s: %s", type(e).__name__, mask_url(str(e)))
             return APIError(503, f"{mask_url(str(e))}; try again", code="backend_unavailable")

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from chatkit.adapters.http_errors import APIError, as_api_error
 from chatkit.adapters.http_service import Service, ServiceDep, public_verdict
+from chatkit.adapters.http_shutdown import ShutdownCut
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -164,11 +165,13 @@ async def _chunks(svc: Service, stream: Any, completion_id: str, created: int, m
     yield chunk({"role": "assistant", "content": ""})
     try:
         async with aclosing(svc.pieces(stream)) as pieces:
-            async for piece in pieces:
+            async for piece in svc.until_shutdown(pieces):
                 yield chunk({"content": piece})
     except Exception as e:  # the response has started: the error goes in the stream, as OpenAI does
         error = as_api_error(e)
         yield f"data: {json.dumps({'error': {'message': error.message, 'type': 'server_error', 'code': error.code}})}\n\n"
+        if isinstance(e, ShutdownCut):
+            yield "data: [DONE]\n\n"  # the stream ends here on purpose: the client is told, not cut off
         return
     reply: Reply = stream.reply
     yield chunk({}, FINISH_REASONS.get(reply.finish_reason, "stop"), verdicts=[public_verdict(v) for v in reply.verdicts])

@@ -39,6 +39,9 @@ port = {port}
 """
 
 
+PIDS: dict[str, int] = {}  # each server's process, by its URL
+
+
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[object]:
     procs: list[subprocess.Popen[str]] = []
@@ -52,6 +55,7 @@ def workers(tmp_path: Path) -> Iterator[object]:
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
         procs.append(proc)
         url = f"http://127.0.0.1:{port}"
+        PIDS[url] = proc.pid
         if not wait_until_serving(f"{url}/healthz", proc, 180):
             proc.kill()
             raise AssertionError(f"chatkit serve did not start:\n{proc.communicate()[0]}")
@@ -94,3 +98,30 @@ def test_a_forwarded_for_header_from_an_untrusted_peer_gets_no_fresh_bucket(work
     url = workers("rate_limit = 5", n=1)  # type: ignore[operator]
     statuses = [_models(url, {"X-Forwarded-For": f"10.0.0.{i}"}) for i in range(12)]
     assert statuses.count(200) == 5 and statuses.count(429) == 7
+
+
+@pytest.mark.slow
+def test_a_stream_still_running_at_the_end_of_the_shutdown_grace_is_told_so(workers: object) -> None:
+    import http.client
+    import json
+    import urllib.request
+
+    from http_server import sse_events
+
+    url = workers("shutdown_timeout_s = 1", n=1)  # type: ignore[operator]
+    assert call("PUT", f"{url}/v1/conversations/long/options",
+                {"decoding": {"min_new_tokens": 450, "max_new_tokens": 450}})[0] == 200
+    request = urllib.request.Request(f"{url}/v1/conversations/long/messages?stream=true", method="POST",
+                                     data=json.dumps({"content": "tell me a long story"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        first = response.readline()
+        assert first.startswith(b"event: delta")
+        os.kill(PIDS[url], signal.SIGTERM)  # mid-stream, far from its 450 tokens
+        try:
+            rest = response.read().decode()
+        except http.client.IncompleteRead as e:  # the server cut the stream off
+            rest = e.partial.decode()
+    events = sse_events(first.decode() + rest)
+    assert events[-1][0] == "error", events[-3:]
+    assert events[-1][1]["error"]["code"] == "server_shutting_down"
