@@ -1,7 +1,8 @@
 """The OpenAI-compatible API: ``POST /v1/chat/completions`` (stateless, moderated) and ``GET /v1/models``.
 
 The client sends the whole history; the last user message passes the input policies and the reply the output
-policies; nothing is stored. Unknown request fields are ignored, as OpenAI does.
+policies; nothing is stored. Fields chatkit does not implement get a 400 naming them (http_fields.py); others it does not
+know are ignored, as OpenAI does.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from contextlib import aclosing
 from typing import Any, Literal
 
 from chatkit.adapters.http_errors import APIError, as_api_error
+from chatkit.adapters.http_fields import refuse_unsupported
 from chatkit.adapters.http_service import Service, ServiceDep, public_verdict
 from chatkit.adapters.http_shutdown import ShutdownCut
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chatkit.decoding import SEED_MAX, SEED_MIN, DecodingConfig
 from chatkit.types import Message, Reply, Role
@@ -69,6 +71,12 @@ class ChatCompletionRequest(_Lenient):
     frequency_penalty: float | None = Field(None, ge=-2.0, le=2.0)
     presence_penalty: float | None = Field(None, ge=-2.0, le=2.0)
     n: int | None = Field(None, ge=1, le=1, description="Only 1 is supported.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _supported(cls, body: Any) -> Any:
+        refuse_unsupported(body)  # a 400 naming the field, not a silent ignore
+        return body
 
     def decoding(self, base: DecodingConfig) -> DecodingConfig:
         stop = [self.stop] if isinstance(self.stop, str) else self.stop

@@ -176,3 +176,30 @@ def test_the_workers_of_one_server_together_allow_the_limit_once(generator: Any,
                 for _ in range(2)]
         statuses = [call("GET", f"{urls[i % 2]}/v1/models")[0] for i in range(30)]
     assert statuses.count(200) == 10 and statuses.count(429) == 20
+
+
+# -- the OpenAI fields chatkit does not implement -----------------------------------------------------------------
+@pytest.mark.parametrize(("field", "value"), [
+    ("n", 2), ("tools", [{"type": "function", "function": {"name": "f", "parameters": {}}}]), ("tool_choice", "auto"),
+    ("response_format", {"type": "json_object"}), ("logprobs", True), ("top_logprobs", 3), ("logit_bias", {"50256": -100}),
+    ("functions", [{"name": "f"}]),
+])
+def test_a_field_chatkit_does_not_implement_is_a_400_naming_it(url: str, field: str, value: Any) -> None:
+    status, r = chat(url, **{field: value})
+    assert status == 400, r
+    assert r["error"]["param"] == field and r["error"]["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("n", 1), ("tools", []), ("tool_choice", "none"), ("response_format", {"type": "text"}), ("logprobs", False),
+    ("stream_options", {"include_usage": False}), ("user", "someone"), ("metadata", {"a": "b"}),
+])
+def test_harmless_values_of_those_fields_are_accepted(url: str, field: str, value: Any) -> None:
+    assert chat(url, **{field: value})[0] == 200
+
+
+def test_the_openai_client_sees_the_refusal_as_a_bad_request(url: str) -> None:
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+    with pytest.raises(openai.BadRequestError, match="tools"):
+        client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}],
+                                       tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}])
