@@ -213,8 +213,7 @@ class TransformersGenerator:
             while True:
                 kind, value = await queue.get()
                 if kind == "error":
-                    # the details are in the server's log (the model thread logs them), not in what a client reads
-                    raise GenerationError("the model failed while generating this reply") from value
+                    raise GenerationError(f"the model failed while generating: {type(value).__name__}: {value}") from value
                 if kind == "done":
                     break
                 if first_token_s is None:
