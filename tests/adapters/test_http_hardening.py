@@ -203,3 +203,33 @@ def test_the_openai_client_sees_the_refusal_as_a_bad_request(url: str) -> None:
     with pytest.raises(openai.BadRequestError, match="tools"):
         client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}],
                                        tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}])
+
+
+# -- 7: shutdown past the grace, on the OpenAI stream (the conversations stream: test_http_workers.py) ---------------
+def test_an_openai_stream_cut_by_shutdown_ends_with_an_error_and_done(tmp_path: Any) -> None:
+    import json
+    import urllib.request
+
+    from chatkit.adapters.http import create_app
+    from fakes import SlowGenerator
+    from http_server import http_settings, serving
+
+    from chatkit import ChatBot, MemoryStore
+
+    slow = SlowGenerator(words=400, interval=0.05)  # 20 s if nobody stopped it
+    settings = http_settings(shutdown_timeout_s=0.5)
+    app = create_app(ChatBot(slow, settings=settings, store=MemoryStore()))
+    with serving(app) as url:
+        model = call("GET", f"{url}/v1/models")[2]["data"][0]["id"]
+        request = urllib.request.Request(f"{url}/v1/chat/completions", method="POST", headers={"Content-Type": "application/json"},
+                                         data=json.dumps({"model": model, "stream": True,
+                                                          "messages": [{"role": "user", "content": "talk"}]}).encode())
+        with urllib.request.urlopen(request, timeout=60) as response:
+            first = response.readline()
+            app.state.service.shutdown.begin()  # what SIGTERM does in `chatkit serve`
+            rest = response.read().decode()
+    blocks = [b for b in (first.decode() + rest).strip().split("\n\n") if b]
+    assert blocks[-1] == "data: [DONE]"
+    error = json.loads(blocks[-2].removeprefix("data: "))["error"]
+    assert error["code"] == "server_shutting_down" and "shutting down" in error["message"]
+    assert slow.closed == 1 and slow.produced < 400
