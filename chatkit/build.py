@@ -23,6 +23,7 @@ from chatkit.errors import ConfigError, ModelLoadError, StoreError
 from chatkit.policies.base import PolicySet
 from chatkit.policies.errors import PolicyConfigError, PolicyLoadError
 from chatkit.policies.registry import build_policy_set
+from chatkit.redact import mask_url
 from chatkit.storage.base import Retention, Store
 from chatkit.storage.memory import MemoryStore
 from chatkit.storage.redis import RedisStore
@@ -91,7 +92,8 @@ def open_store(settings: StoreSettings) -> Store:
         return MemoryStore(retention)
     if settings.backend == "redis":
         return RedisStore(settings.url, retention=retention, lock_ttl_s=settings.lock_ttl_s, lock_wait_s=settings.lock_wait_s)
-    return SQLiteStore(settings.path or default_path(), retention=retention)
+    return SQLiteStore(settings.path or default_path(), retention=retention, lock_ttl_s=settings.lock_ttl_s,
+                       lock_wait_s=settings.lock_wait_s)
 
 
 def check_store(settings: StoreSettings) -> None:
@@ -103,7 +105,7 @@ def check_store(settings: StoreSettings) -> None:
         try:
             client.ping()
         except redis.RedisError as e:
-            raise StoreError(f"cannot reach Redis at {settings.url} ({e}); start redis-server or fix store.url") from None
+            raise StoreError(mask_url(f"cannot reach Redis at {settings.url} ({e}); start redis-server or fix store.url")) from None
         finally:
             client.close()
     elif settings.backend == "sqlite":

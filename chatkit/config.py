@@ -87,10 +87,10 @@ class StoreSettings(_Section):
     url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^(redis|rediss|unix)://", description="Redis server, for backend redis.")
     max_turns: int = Field(0, ge=0, description="Keep only the newest N turns of each conversation; 0 keeps all.")
     ttl_days: float = Field(0.0, ge=0.0, description="Forget conversations idle this many days; 0 never.")
-    lock_ttl_s: float = Field(5.0, ge=1.0, le=600.0, description="Redis: a conversation's lock lives this long unless its holder "
-                                                               "renews it (every third of it): a killed process holds it this "
-                                                               "long at most.")
-    lock_wait_s: float = Field(120.0, gt=0.0, description="Redis: how long a turn waits for a conversation busy in another process.")
+    lock_ttl_s: float = Field(5.0, ge=1.0, le=600.0, description="Redis, SQLite: a conversation's lock lives this long "
+                                                               "unless its holder renews it (every third of it): a killed "
+                                                               "process holds it this long at most.")
+    lock_wait_s: float = Field(120.0, gt=0.0, description="Redis, SQLite: how long a turn waits for a conversation busy elsewhere.")
 
 
 class PolicyRule(_Section):
@@ -192,6 +192,8 @@ class ServeSettings(_Section):
                                     "empty (and $CHATKIT_API_KEYS unset): no auth.")
     rate_limit: int = Field(60, ge=0, description="Requests one key (or one client address) may make per rate_window_s; 0: no limit.")
     rate_window_s: float = Field(60.0, gt=0.0, description="The rate limit's window.")
+    trusted_proxies: tuple[str, ...] = Field((), description="Addresses whose X-Forwarded-For is believed (your reverse "
+                                                             "proxy's); empty: none, each connection's own address counts.")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Larger request bodies get 413.")
     cors_origins: tuple[str, ...] = Field((), description="Origins allowed to call the API from a browser; empty: none (CORS off).")
     log_messages: bool = Field(False, description="Put message lengths and conversation ids in the access log (never the text).")

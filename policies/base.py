@@ -11,16 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import queue
-import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Protocol, runtime_checkable
 
 from chatkit.policies.errors import PolicyLoadError, PolicyTimeout
+from chatkit.policies.threads import Check, PolicyThreads
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +140,7 @@ class PolicySet:
     fail_fast: bool = False  # stop at the first BLOCK
     timeouts: Mapping[str, float] = field(default_factory=dict)  # per policy name; others get DEFAULT_TIMEOUT_S
     max_workers: int = 4
-    _workers: _PolicyThreads | None = field(default=None, init=False, repr=False)
+    _workers: PolicyThreads | None = field(default=None, init=False, repr=False)
 
     def policies(self, stage: Stage) -> Sequence[Policy]:
         return self.input if stage == Stage.INPUT else self.output
@@ -165,9 +163,12 @@ class PolicySet:
         """Run the stage's policies, blocking the calling thread (for scripts and ``chatkit moderate``)."""
         run = _Run(text)
         for policy in self.policies(ctx.stage):
+            check = self._submit(policy, run.text, ctx)
             try:
-                outcome = self._submit(policy, run.text, ctx).result(timeout=self._timeout(policy))
+                check.started.result()  # the time limit counts from the start, not from the queue
+                outcome = check.result.result(timeout=self._timeout(policy))
             except FutureTimeout:
+                self._give_up(check)
                 outcome = PolicyTimeout(f"no verdict within {self._timeout(policy):g} s")
             if run.add(policy, self._verdict(policy, outcome, ctx), self.fail_fast):
                 break
@@ -177,10 +178,16 @@ class PolicySet:
         """``check`` for async code: the event loop waits, no thread of the default executor does."""
         run = _Run(text)
         for policy in self.policies(ctx.stage):
+            check = self._submit(policy, run.text, ctx)
             try:
-                outcome = await asyncio.wait_for(asyncio.wrap_future(self._submit(policy, run.text, ctx)), self._timeout(policy))
+                await asyncio.wrap_future(check.started)  # the time limit counts from the start, not from the queue
+                outcome = await asyncio.wait_for(asyncio.wrap_future(check.result), self._timeout(policy))
             except TimeoutError:
+                self._give_up(check)
                 outcome = PolicyTimeout(f"no verdict within {self._timeout(policy):g} s")
+            except asyncio.CancelledError:
+                self._give_up(check)
+                raise
             if run.add(policy, self._verdict(policy, outcome, ctx), self.fail_fast):
                 break
         return run.decision(self.policies(ctx.stage))
@@ -188,10 +195,14 @@ class PolicySet:
     def _timeout(self, policy: Policy) -> float:
         return self.timeouts.get(policy.name, DEFAULT_TIMEOUT_S)
 
-    def _submit(self, policy: Policy, text: str, ctx: PolicyContext) -> Future[object]:
+    def _submit(self, policy: Policy, text: str, ctx: PolicyContext) -> Check:
         if self._workers is None:
-            self._workers = _PolicyThreads(self.max_workers)
+            self._workers = PolicyThreads(self.max_workers)
         return self._workers.submit(policy, text, ctx)
+
+    def _give_up(self, check: Check) -> None:
+        if self._workers is not None:
+            self._workers.give_up(check)  # a hung policy keeps no thread: a fresh one takes its place
 
     def _verdict(self, policy: Policy, outcome: object, ctx: PolicyContext) -> Verdict:
         problem = _problem(outcome)
@@ -203,34 +214,6 @@ class PolicySet:
                     exc_info=outcome if isinstance(outcome, Exception) and log.isEnabledFor(logging.DEBUG) else None)
         return Verdict(policy.name, Action.ALLOW if failed_open else Action.BLOCK, 0.0 if failed_open else 1.0,
                        f"policy error: {problem}")
-
-
-class _PolicyThreads:
-    """Daemon threads that run policy checks.
-
-    Policies get threads of their own, so a hung one never holds the event loop's default executor;
-    daemon threads, so one that never returns cannot keep the process from exiting either.
-    """
-
-    def __init__(self, workers: int) -> None:
-        self._queue: queue.SimpleQueue[tuple[Future[object], Policy, str, PolicyContext]] = queue.SimpleQueue()
-        for i in range(workers):
-            threading.Thread(target=self._work, name=f"chatkit-policy-{i}", daemon=True).start()
-
-    def submit(self, policy: Policy, text: str, ctx: PolicyContext) -> Future[object]:
-        future: Future[object] = Future()
-        self._queue.put((future, policy, text, ctx))
-        return future
-
-    def _work(self) -> None:
-        while True:
-            future, policy, text, ctx = self._queue.get()
-            if not future.set_running_or_notify_cancel():
-                continue  # its caller gave up waiting before it started
-            try:
-                future.set_result(policy.check(text, ctx))
-            except Exception as e:  # judged by the PolicySet as a failure of this policy
-                future.set_result(e)
 
 
 def _problem(outcome: object) -> str | None:

@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from chatkit.adapters.http.errors import APIError, as_api_error
+from chatkit.adapters.http.ids import conversation_key
 from chatkit.adapters.http.service import Service, ServiceDep, caller, public_verdict
 from chatkit.turn.chatbot import ReplyStream
 from chatkit.types import Reply
@@ -79,8 +80,7 @@ class OptionsIn(BaseModel):
 
 
 def _key(request: Request, conversation_id: str) -> str:
-    who = caller(request)
-    return f"http:{conversation_id}" if who == "anonymous" else f"http:{who}:{conversation_id}"
+    return conversation_key(caller(request), conversation_id)  # checks the client's id, not the store key
 
 
 @router.post("/{conversation_id}/messages", response_model=ReplyOut,
@@ -99,7 +99,7 @@ async def send_message(request: Request, body: MessageIn, conversation_id: Conve
 async def _events(svc: Service, turn: ReplyStream, conversation_id: str) -> AsyncIterator[str]:
     try:
         async with aclosing(svc.pieces(turn)) as pieces:
-            async for piece in pieces:
+            async for piece in svc.until_shutdown(pieces):
                 yield _event("delta", {"text": piece})
     except Exception as e:  # the response has started: the error goes in the stream
         error = as_api_error(e)

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chatkit.adapters.http.shutdown import ShutdownCut
 from chatkit.errors import (
     AdapterError,
     ChatkitError,
@@ -25,6 +26,7 @@ from chatkit.errors import (
     MessageTooLongError,
     StoreError,
 )
+from chatkit.redact import mask_url
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +66,11 @@ def as_api_error(e: Exception) -> APIError:
             return APIError(400, str(e), code="context_length_exceeded")
         case ConversationNotFoundError():
             return APIError(404, str(e), code="conversation_not_found")
+        case ShutdownCut():
+            return APIError(503, str(e), code="server_shutting_down")
         case GenerationError() | StoreError():
-            log.error("%s: %s", type(e).__name__, e)
-            return APIError(503, f"{e}; try again", code="backend_unavailable")
+            log.error("%s: %s", type(e).__name__, mask_url(str(e)))
+            return APIError(503, f"{mask_url(str(e))}; try again", code="backend_unavailable")
     log.exception("unexpected error", exc_info=e)
     return APIError(500, "internal error; the server's log has the details", code="internal_error")
 

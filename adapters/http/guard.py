@@ -11,7 +11,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -71,8 +71,9 @@ class Guard:
     "anonymous" when the server has no keys) for the routes."""
 
     def __init__(self, app: ASGIApp, *, keys: tuple[str, ...], limiter: RateLimiter, max_body_bytes: int,
-                 metrics: Metrics) -> None:
+                 metrics: Metrics, routes: Sequence[Any] = ()) -> None:
         self.app, self.keys, self.limiter, self.max_body_bytes, self.metrics = app, keys, limiter, max_body_bytes, metrics
+        self.routes = routes  # the app's routes: a request answered before routing is counted under its route's template
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,8 +98,8 @@ class Guard:
             scope.setdefault("state", {})["caller"] = caller
             await self.app(scope, self._limited(receive), sending)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", None) or ("(unmatched)" if status == 404 else scope["path"])
+            # a template, never the raw path: ids stay out of labels and the log, and the label set stays bounded
+            path = getattr(scope.get("route"), "path", None) or _template(self.routes, scope)
             seconds = time.perf_counter() - t0
             self.metrics.request(scope["method"], path, status, seconds)
             access_log.info(json.dumps({"method": scope["method"], "route": path, "status": status,
@@ -112,10 +113,16 @@ class Guard:
         caller = "anonymous"
         if self.keys:
             key = _bearer(scope)
+            valid = key is not None and any(hmac.compare_digest(key.encode(), k.encode()) for k in self.keys)
+            if not valid:  # failed authentication spends the client address's own bucket: guessing keys is throttled
+                wait = self.limiter.take(f"auth-failed:{(scope.get('client') or ('?',))[0]}")
+                if wait is not None:
+                    return "", error_response(429, f"too many requests without a valid key; try again in {math.ceil(wait)} s",
+                                              code="rate_limit_exceeded", retry_after=wait)
             if key is None:
                 return "", error_response(401, "this server needs an API key: send 'Authorization: Bearer KEY'",
                                           code="missing_api_key")
-            if not any(hmac.compare_digest(key.encode(), k.encode()) for k in self.keys):
+            if not valid:
                 return "", error_response(401, "the API key is not valid", code="invalid_api_key")
             caller = fingerprint(key)
         declared = _header(scope, b"content-length")
@@ -147,6 +154,26 @@ class Guard:
             return message
 
         return limited
+
+
+def _template(routes: Sequence[Any], scope: Scope) -> str:
+    """The template of the route ``scope`` would reach ("/v1/conversations/{conversation_id}"), or "(unmatched)"."""
+    from starlette.routing import Match
+
+    for route in routes:
+        inner = getattr(route, "original_router", None)  # FastAPI's wrapper of an included router (whose routes hold
+        if inner is not None:                            # their full paths: this app includes without a prefix)
+            found = _template(inner.routes, scope)
+            if found != "(unmatched)":
+                return found
+            continue
+        try:
+            match, _ = route.matches(scope)
+        except Exception:  # a route that cannot judge this scope does not name it
+            continue
+        if match != Match.NONE and isinstance(getattr(route, "path", None), str):
+            return str(route.path)
+    return "(unmatched)"
 
 
 def _drained(response: ASGIApp) -> ASGIApp:

@@ -1,7 +1,8 @@
 """The OpenAI-compatible API: ``POST /v1/chat/completions`` (stateless, moderated) and ``GET /v1/models``.
 
 The client sends the whole history; the last user message passes the input policies and the reply the output
-policies; nothing is stored. Unknown request fields are ignored, as OpenAI does.
+policies; nothing is stored. Fields chatkit does not implement get a 400 naming them (http_fields.py); others it does not
+know are ignored, as OpenAI does.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chatkit.adapters.http.errors import APIError, as_api_error
+from chatkit.adapters.http.fields import refuse_unsupported
 from chatkit.adapters.http.service import Service, ServiceDep, public_verdict
-from chatkit.engine.decoding import DecodingConfig
+from chatkit.adapters.http.shutdown import ShutdownCut
+from chatkit.engine.decoding import SEED_MAX, SEED_MIN, DecodingConfig
 from chatkit.types import Message, Reply, Role
 
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
@@ -65,10 +68,16 @@ class ChatCompletionRequest(_Lenient):
     max_tokens: int | None = Field(None, ge=1)
     max_completion_tokens: int | None = Field(None, ge=1)
     stop: str | list[str] | None = None
-    seed: int | None = None
+    seed: int | None = Field(None, ge=SEED_MIN, le=SEED_MAX, description="A 64-bit integer.")
     frequency_penalty: float | None = Field(None, ge=-2.0, le=2.0)
     presence_penalty: float | None = Field(None, ge=-2.0, le=2.0)
     n: int | None = Field(None, ge=1, le=1, description="Only 1 is supported.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _supported(cls, body: Any) -> Any:
+        refuse_unsupported(body)  # a 400 naming the field, not a silent ignore
+        return body
 
     def decoding(self, base: DecodingConfig) -> DecodingConfig:
         stop = [self.stop] if isinstance(self.stop, str) else self.stop
@@ -88,7 +97,7 @@ class ChatCompletionRequest(_Lenient):
 
     def chat(self) -> list[Message]:
         roles = {"developer": Role.SYSTEM}
-        return [Message(roles.get(m.role, Role(m.role)), m.text()) for m in self.messages]
+        return [Message(roles[m.role] if m.role in roles else Role(m.role), m.text()) for m in self.messages]
 
 
 class ResponseMessage(BaseModel):
@@ -165,11 +174,13 @@ async def _chunks(svc: Service, stream: Any, completion_id: str, created: int, m
     yield chunk({"role": "assistant", "content": ""})
     try:
         async with aclosing(svc.pieces(stream)) as pieces:
-            async for piece in pieces:
+            async for piece in svc.until_shutdown(pieces):
                 yield chunk({"content": piece})
     except Exception as e:  # the response has started: the error goes in the stream, as OpenAI does
         error = as_api_error(e)
         yield f"data: {json.dumps({'error': {'message': error.message, 'type': 'server_error', 'code': error.code}})}\n\n"
+        if isinstance(e, ShutdownCut):
+            yield "data: [DONE]\n\n"  # the stream ends here on purpose: the client is told, not cut off
         return
     reply: Reply = stream.reply
     yield chunk({}, FINISH_REASONS.get(reply.finish_reason, "stop"), verdicts=[public_verdict(v) for v in reply.verdicts])

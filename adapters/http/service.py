@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 
 from chatkit.adapters.http.errors import APIError
 from chatkit.adapters.http.metrics import Metrics
+from chatkit.adapters.http.shutdown import Shutdown
 from chatkit.models.lora import BASE
 from chatkit.policies.base import Verdict
 from chatkit.turn.chatbot import ChatBot, ReplyStream
@@ -23,6 +24,7 @@ from chatkit.types import Reply
 class Service:
     bot: ChatBot
     metrics: Metrics
+    shutdown: Shutdown | None = None  # ends streams still running just before the server would cut them
 
     @property
     def model_id(self) -> str:
@@ -53,6 +55,10 @@ class Service:
                     yield piece
         assert stream.reply is not None
         self.metrics.reply(stream.reply, first)
+
+    def until_shutdown(self, pieces: AsyncIterator[str]) -> AsyncIterator[str]:
+        """``pieces`` of a stream, ended with ShutdownCut when the server's shutdown grace is nearly over."""
+        return self.shutdown.cut(pieces) if self.shutdown is not None else pieces
 
     async def run(self, stream: ReplyStream) -> Reply:
         async with aclosing(self.pieces(stream)) as pieces:

@@ -9,6 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chatkit.errors import ConfigError
 
+SEED_MIN, SEED_MAX = -(2**63), 2**64 - 1  # what torch.Generator.manual_seed takes; a seed outside is a client's error
+
+
+def retry_seed(seed: int, attempt: int) -> int:
+    """Another valid seed for a retry: ``seed + attempt``, wrapped into the range instead of past its end."""
+    return (seed + attempt - SEED_MIN) % (SEED_MAX - SEED_MIN + 1) + SEED_MIN
+
 
 class DecodingConfig(BaseModel):
     """One reply's sampling settings. Immutable; derive variants with ``with_overrides``."""
@@ -38,7 +45,8 @@ class DecodingConfig(BaseModel):
     block_bot_ngrams: int = Field(0, ge=0, le=16, description="Forbid n-grams of this size from the bot's recent replies; 0 is off.")
     block_bot_turns: int = Field(3, ge=0, le=50, description="How many of the bot's recent replies block_bot_ngrams looks at.")
     stop: tuple[str, ...] = Field((), description="Strings that end the reply; they are not included in it.")
-    seed: int | None = Field(None, description="Fixed seed for reproducible sampling; None draws a fresh one.")
+    seed: int | None = Field(None, ge=SEED_MIN, le=SEED_MAX,
+                             description="Fixed seed for reproducible sampling (a 64-bit integer); None draws a fresh one.")
 
     @property
     def greedy(self) -> bool:
@@ -61,7 +69,7 @@ PRESETS: dict[str, DecodingConfig] = {
 def retry_decoding(d: DecodingConfig, attempt: int) -> DecodingConfig:
     """Decoding for retry ``attempt`` (1, 2, ...) of a reply that must be generated again, on every engine: another
     seed, and sampling even if the original was greedy (greedy would repeat itself)."""
-    seed = (d.seed if d.seed is not None else random.randrange(2**31)) + attempt
+    seed = retry_seed(d.seed if d.seed is not None else random.randrange(2**31), attempt)
     return d.with_overrides(seed=seed, temperature=max(0.3, 0.8 * (d.temperature or 0.8)),
                             top_p=min(d.top_p, 0.9), dry_multiplier=max(d.dry_multiplier, 1.0))
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from chatkit.errors import StoreError
 from chatkit.policies.base import Verdict
+from chatkit.redact import mask_url
 from chatkit.storage.base import DELIVERY_KEEP_S, Conversation, ConversationInfo, Delivery, Options, Retention, StoredMessage
 from chatkit.types import Role
 
@@ -55,9 +56,9 @@ class RedisStore:
         try:
             yield
         except RedisConnectionError as e:
-            raise StoreError(f"cannot reach Redis at {self.url} ({e}); start redis-server or fix store.url") from None
+            raise StoreError(mask_url(f"cannot reach Redis at {self.url} ({e}); start redis-server or fix store.url")) from None
         except RedisError as e:
-            raise StoreError(f"Redis at {self.url} failed: {e}") from None
+            raise StoreError(mask_url(f"Redis at {self.url} failed: {e}")) from None
 
     def _touch(self, pipe: Any, key: str, now: float) -> None:
         pipe.hsetnx(self._conv(key), "created_at", now)

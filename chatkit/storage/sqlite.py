@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 
 from chatkit.errors import StoreError
 from chatkit.policies.base import Verdict
-from chatkit.storage.base import DELIVERY_KEEP_S, Conversation, ConversationInfo, Delivery, Options, Retention, StoredMessage, no_lock
+from chatkit.storage.base import DELIVERY_KEEP_S, Conversation, ConversationInfo, Delivery, Options, Retention, StoredMessage
+from chatkit.storage.sqlite_lock import lease
 from chatkit.types import Role
 
 T = TypeVar("T")
@@ -60,9 +61,11 @@ def default_path() -> Path:
 
 
 class SQLiteStore:
-    def __init__(self, path: str | Path, *, retention: Retention | None = None) -> None:
+    def __init__(self, path: str | Path, *, retention: Retention | None = None, lock_ttl_s: float = 5.0,
+                 lock_wait_s: float = 120.0) -> None:
         self.path = Path(path).expanduser()
         self.retention = retention or Retention()
+        self.lock_ttl_s, self.lock_wait_s = lock_ttl_s, lock_wait_s  # the cross-process lock (chatkit/sqlite_lock.py)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chatkit-sqlite")
         self._db: sqlite3.Connection | None = None
 
@@ -215,7 +218,8 @@ class SQLiteStore:
         return await self._run(op)
 
     def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
-        return no_lock()
+        """Orders one conversation's turns across processes on this file (``--workers N``): a lease row with a heartbeat."""
+        return lease(self._run, key, ttl_s=self.lock_ttl_s, wait_s=self.lock_wait_s)
 
     async def close(self) -> None:
         def op() -> None:

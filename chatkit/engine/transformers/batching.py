@@ -42,10 +42,23 @@ class Job:
     send: Send
     on_stopped: Callable[[], None] = lambda: None  # the model works on it no more (said once, from the model thread)
     _stopped: bool = field(default=False, repr=False)
+    sent: bool = field(default=False, repr=False)  # some tokens went to the caller: it cannot be run again from the start
+    failed: bool = field(default=False, repr=False)
 
     def emit(self, kind: str, value: Any) -> None:
+        if kind == "tokens":
+            if self.failed:
+                return
+            self.sent = True
         with contextlib.suppress(RuntimeError):  # the caller's event loop is closed: nobody is listening any more
             self.send(kind, value)
+
+    def fail(self, error: BaseException) -> None:
+        """This job, and only it, ends with ``error`` (said once); the model works on it no more."""
+        if not self.failed:
+            self.failed = True
+            self.emit("error", error)
+        self.stop()
 
     def stop(self) -> None:
         if not self._stopped:
@@ -126,15 +139,29 @@ class BatchRunner:
         if not live:
             return
         try:
-            self.run_batch(live)
-        except Exception as e:  # reported to each caller as GenerationError; the thread lives on
-            log.exception("generation failed")
-            for job in live:
-                job.emit("error", e)
+            self._attempt(live)
         finally:
             for job in live:
                 job.emit("done", None)
                 job.stop()
+
+    def _attempt(self, jobs: list[Job]) -> None:
+        """Run ``jobs`` together; if the batch as a whole fails, each job that has had no tokens yet runs again alone,
+        so a request that breaks the batch fails only itself. A job's own failure (its seed, its processors) fails
+        only that job, inside ``run_batch``."""
+        try:
+            self.run_batch(jobs)
+        except Exception as e:  # reported to the caller as GenerationError; the thread lives on
+            log.exception("generation failed (%d in the batch)", len(jobs))
+            if len(jobs) == 1:
+                jobs[0].fail(e)
+                return
+            again = [j for j in jobs if not j.sent and not j.failed and not j.cancel.is_set() and not j._stopped]
+            for job in jobs:
+                if job not in again:
+                    job.fail(e)
+            for job in again:
+                self._attempt([job])
 
 
 @dataclass
@@ -160,12 +187,24 @@ class RowSampler:
     draw. It returns scores where only the chosen token is finite, so ``generate``'s greedy step takes it."""
 
     def __init__(self, chains: list[Any], pads: list[int], greedy: list[bool], seeds: list[int | None],
-                 rows: Rows, device: Any) -> None:
-        import torch
+                 rows: Rows, device: Any, *, on_error: Callable[[int, Exception], None] | None = None) -> None:
+        # on_error(i, e): row i failed (its seed, its processors); the row ends there and the others go on. Without
+        # it, a row's error is the batch's.
+        self.chains, self.pads, self.greedy, self.rows, self.on_error = chains, pads, greedy, rows, on_error
+        self.generators: list[Any] = []
+        for i, s in enumerate(seeds):
+            try:
+                self.generators.append(_generator(device, s))
+            except Exception as e:  # torch refuses the seed
+                if on_error is None:
+                    raise
+                self.generators.append(None)
+                self._fail(i, e)
 
-        self.chains, self.pads, self.greedy, self.rows = chains, pads, greedy, rows
-        self.generators = [torch.Generator(device=device).manual_seed(s if s is not None else random.randrange(2**63))
-                           for s in seeds]
+    def _fail(self, i: int, e: Exception) -> None:
+        assert self.on_error is not None
+        self.rows.stopped_at[i] = 0  # no token of this row goes out any more
+        self.on_error(i, e)
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         import torch
@@ -175,13 +214,26 @@ class RowSampler:
             if self.rows.done(i):
                 out[i, 0] = 0.0  # a finished row: generate pads it whatever is chosen
                 continue
-            row = chain(input_ids[i:i + 1, self.pads[i]:], scores[i:i + 1])
-            if self.greedy[i]:
-                token = int(row.argmax(-1))
-            else:
-                token = int(torch.multinomial(torch.softmax(row, dim=-1), 1, generator=self.generators[i]))
+            try:
+                row = chain(input_ids[i:i + 1, self.pads[i]:], scores[i:i + 1])
+                if self.greedy[i]:
+                    token = int(row.argmax(-1))
+                else:
+                    token = int(torch.multinomial(torch.softmax(row, dim=-1), 1, generator=self.generators[i]))
+            except Exception as e:
+                if self.on_error is None:
+                    raise
+                log.exception("row %d of the batch failed", i)
+                self._fail(i, e)
+                token = 0
             out[i, token] = 0.0
         return out
+
+
+def _generator(device: Any, seed: int | None) -> Any:
+    import torch
+
+    return torch.Generator(device=device).manual_seed(seed if seed is not None else random.randrange(2**63))
 
 
 class RowStop:

@@ -237,6 +237,18 @@ class TransformersGenerator:
 
         # processors.py subclasses transformers' LogitsProcessor: importing it loads torch, so it waits for a batch
 
+        chains, ok = [], []
+        for j in jobs:  # a job whose processors cannot be built fails alone
+            try:
+                chains.append(build_processors(j.decoding, prompt_len=len(j.prompt), bot_replies=j.bot_replies,
+                                               breaker_ids=j.breakers, eos_ids=self.eos_token_ids))
+                ok.append(j)
+            except Exception as e:
+                log.exception("a request's decoding could not be set up")
+                j.fail(e)
+        jobs = ok
+        if not jobs:
+            return
         width = max(len(j.prompt) for j in jobs)
         pads = [width - len(j.prompt) for j in jobs]
         input_ids = torch.full((len(jobs), width), self.pad_token_id, dtype=torch.long)
@@ -244,11 +256,9 @@ class TransformersGenerator:
         for i, job in enumerate(jobs):
             input_ids[i, pads[i]:] = torch.tensor(job.prompt)
             mask[i, pads[i]:] = 1
-        chains = [build_processors(j.decoding, prompt_len=len(j.prompt), bot_replies=j.bot_replies, breaker_ids=j.breakers,
-                                   eos_ids=self.eos_token_ids) for j in jobs]
         rows = Rows.of(len(jobs))
         sampler = RowSampler(chains, pads, [j.decoding.greedy for j in jobs], [j.decoding.seed for j in jobs], rows,
-                             self.model.device)
+                             self.model.device, on_error=lambda i, e: jobs[i].fail(e))
         # a reply alone reuses the keys and values of a cached prefix (its conversation's previous turn, usually)
         reuse = self.prefix_cache is not None and len(jobs) == 1
         cached = self.prefix_cache.take(jobs[0].adapter, jobs[0].prompt)[0] if reuse and self.prefix_cache else None

@@ -96,7 +96,8 @@ async def test_three_workers_on_redis_lose_nothing_when_one_is_killed_mid_stream
     port = free_port()
     config = tmp_path / "chatkit.toml"
     config.write_text(CONFIG.format(store="", port=port).replace('path = ""', f'backend = "redis"\nurl = "{redis_url}"')
-                      .replace('path = "tiny"', 'path = "tiny"\nmax_batch = 2'))
+                      .replace('path = "tiny"', 'path = "tiny"\nmax_batch = 2')
+                      .replace("[serve]\n", "[serve]\nrate_limit = 0\n"))  # 90 requests from one address: not a rate-limit test
     proc, url = start(tmp_path, "--workers", "3", "--config", str(config))
     try:
         workers = [int(p) for p in subprocess.run(["pgrep", "-f", "-P", str(proc.pid), "spawn_main"], capture_output=True,
