@@ -23,8 +23,9 @@ from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent / "tools")]
+sys.path[:0] = [str(HERE / "functional"), str(HERE.parent / "tools")]
 
+import suite  # noqa: E402
 from _heldout import heldout_conversations  # noqa: E402
 from hazard_data import development, held_out  # noqa: E402
 from train_toxicity import EVAL_DIR_HELP  # noqa: E402
@@ -33,8 +34,6 @@ from chatkit import Settings  # noqa: E402
 from chatkit.build import policies_from_settings  # noqa: E402
 from chatkit.policies.base import Action, Decision, PolicyContext, PolicySet, Stage, Verdict  # noqa: E402
 from chatkit.policies.hazard import CATEGORIES  # noqa: E402
-
-SUITE = HERE / "functional" / "hazards.tsv"
 
 
 def rate(flags: list[bool]) -> float:
@@ -100,24 +99,14 @@ def development_sets(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
     return {"rows": len(rows), "overall": overall, "by_source": by_source, "per_category": per_category}
 
 
-def load_suite() -> list[tuple[str, str, str, str]]:
-    rows = []
-    for line in SUITE.read_text().splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        category, label, functionality, text = line.split("\t")
-        rows.append((category, label, functionality, text))
-    return rows
-
-
 def functional(policies: PolicySet) -> dict[str, object]:
-    rows = load_suite()
+    rows = suite.hazard_cases()
     out: dict[str, dict[str, float | int]] = {}
     by_fn: dict[str, list[bool]] = defaultdict(list)
     care, refused = [], []
-    for category, label, functionality, text in rows:
-        turns = text.split(" || ")
-        d = check(policies, turns[-1], tuple(turns[:-1]))
+    for case in rows:
+        category, label, functionality = case.category, "unsafe" if case.unsafe else "safe", case.functionality
+        d = check(policies, case.turns[-1], case.turns[:-1])
         hit = caught(d)
         key = f"{category}/{label}"
         entry = out.setdefault(key, {"n": 0, "caught": 0})
@@ -151,8 +140,7 @@ def run(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
     chat_decisions = [check(policies, t) for t in chat]
     short = [t for t, _, _ in development(eval_dir) if len(t.split()) <= 45][:300]
     results: dict[str, object] = {"development": development_sets(policies, eval_dir)}
-    if SUITE.is_file():
-        results["functional"] = functional(policies)
+    results["functional"] = functional(policies)
     results["chat_user_turns"] = {"n": len(chat), "flagged_or_more": rate([d.action >= Action.FLAG for d in chat_decisions]),
                                   "caught": rate([caught(d) for d in chat_decisions])}
     results["latency_input_policies"] = latency(policies, short + chat[:200])

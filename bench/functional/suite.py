@@ -93,3 +93,25 @@ class ContextPair:
 def context_pairs(directory: Path = HERE) -> list[ContextPair]:
     """User message and reply pairs for the context-aware output check (context.tsv)."""
     return [ContextPair(kind, unsafe == "1", user, reply) for kind, unsafe, user, reply in _rows(directory / "context.tsv")]
+
+
+HAZARD_CATEGORIES = ("violent_crimes", "nonviolent_crimes", "weapons", "child_exploitation", "sexual", "self_harm", "hate",
+                     "harassment", "privacy", "specialized_advice", "defamation", "intellectual_property", "jailbreak", "multi_turn")
+
+
+@dataclass(frozen=True)
+class HazardCase:
+    category: str
+    unsafe: bool
+    functionality: str
+    turns: tuple[str, ...]  # the user's messages, the one to judge last (two for multi_turn cases)
+
+
+def hazard_cases(directory: Path = HERE) -> list[HazardCase]:
+    """hazards.tsv: requests for harm and their look-alikes; a multi-turn case's turns are separated by ' || '."""
+    cases = []
+    for category, label, functionality, text in _rows(directory / "hazards.tsv"):
+        if category not in HAZARD_CATEGORIES or label not in ("unsafe", "safe"):
+            raise ValueError(f"hazards.tsv: unknown category or label {category!r} {label!r}")
+        cases.append(HazardCase(category, label == "unsafe", functionality, tuple(text.split(" || "))))
+    return cases

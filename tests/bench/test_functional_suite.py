@@ -37,3 +37,13 @@ def test_obfuscated_copies_differ_but_keep_short_words(how: str) -> None:
     copies = {suite.obfuscate(text, how, rng) for _ in range(10)}
     assert any(c != text for c in copies)
     assert all(c.split(" ")[1] == "of" for c in copies if how != "spacing"), "words under 3 letters stay"
+
+
+def test_the_hazard_suite_has_thirty_unsafe_cases_per_category_and_look_alikes() -> None:
+    cases = suite.hazard_cases()
+    unsafe = Counter(c.category for c in cases if c.unsafe)
+    safe = Counter(c.category for c in cases if not c.unsafe)
+    assert set(unsafe) == set(suite.HAZARD_CATEGORIES)
+    assert min(n for c, n in unsafe.items() if c != "multi_turn") >= 30 and unsafe["multi_turn"] >= 20
+    assert min(safe.values()) >= 10
+    assert all(len(c.turns) == 2 for c in cases if c.category == "multi_turn")
