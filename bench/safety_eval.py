@@ -9,7 +9,9 @@
 - bench/functional/context.tsv: the context-aware output check on user message and reply pairs;
 - Davidson's and ToxiGen's held-out test splits (tools/train_toxicity.py never trained on them);
 - false positives of every policy on the bundled chat model's held-out chitchat replies;
-- latency per message (p50/p95) on CPU.
+- latency per message (p50/p95) on CPU;
+- LLM-chat safety, by bench/hazard_eval.py: hazards per category (precision, recall, F1, AUPRC) on the held-out
+  development data, the hazard functional suite, over-refusal, the care response, chat turns acted on.
 Prints tables, writes JSON and a PNG.
 """
 
@@ -25,8 +27,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE / "functional"), str(HERE.parent / "tools")]
+sys.path[:0] = [str(HERE), str(HERE / "functional"), str(HERE.parent / "tools")]
 
+import hazard_eval  # noqa: E402
 import suite  # noqa: E402
 from _heldout import heldout_conversations  # noqa: E402
 from train_toxicity import EVAL_DIR_HELP, datasets  # noqa: E402
@@ -179,11 +182,16 @@ def main() -> None:
     results["latency_output_set"] = latency(policies, chat[:500])
     results["latency_input_set_functional_suite"] = latency(policies, [c.text for c in suite.load()], Stage.INPUT)
     results["moderate_start_up"] = moderate_start_up()
+    results["hazard"] = hazard_eval.run(policies, args.eval_dir)
     report(results)
+    print("\nLLM-chat safety (bench/hazard_eval.py):")
+    hazard_eval.report(results["hazard"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     chart(results, args.out.with_suffix(".png"))
-    print(f"\nwrote {args.out} and {args.out.with_suffix('.png')}")
+    hazard_png = args.out.with_name(args.out.stem + "_hazard.png")
+    hazard_eval.chart(results["hazard"], hazard_png)
+    print(f"\nwrote {args.out}, {args.out.with_suffix('.png')} and {hazard_png}")
 
 
 def report(results: dict) -> None:
