@@ -61,6 +61,8 @@ enabled = false
 enabled = false
 [policies.context]
 enabled = false
+[policies.hazard]
+enabled = false
 [policies.pii]
 enabled = false
 [serve]

@@ -43,7 +43,7 @@ WHAT = {"violent_crimes": "hurting people", "nonviolent_crimes": "crimes such as
         "jailbreak": "requests to set aside my guidelines"}
 # where the gate is not reached, self-harm may still decide alone when it is this sure: a person in crisis who is missed
 # is worse off than one who is offered help they did not need; other categories only name what the gate found
-ALONE = {"self_harm": 0.6}
+ALONE = {"self_harm": 0.9}
 REFUSAL = "Sorry, I can't help with {what}. I'm happy to help with something else."
 CARE_MESSAGE = (
     "I'm really sorry you're feeling this way, and I'm glad you told me. You don't have to go through this alone. "
@@ -147,9 +147,8 @@ class HazardPolicy:
         request = ctx.history[-1] if ctx.history else ""
         texts = [reply, request] if request.strip() else [reply]
         rows = self.model.predict(texts)
-        refused = bool(PUSHBACK.search(reply))
         own = self._verdict(rows[0], self.output_actions, " in the reply")
-        if refused and own.category != "self_harm":
+        if PUSHBACK.search(reply):
             return Verdict(self.name, Action.ALLOW, own.score, "the reply refuses or points to help", category=own.category,
                            scores=own.scores)
         if own.action != Action.ALLOW or len(rows) == 1:

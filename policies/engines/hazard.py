@@ -64,7 +64,7 @@ class HazardModel:
         try:
             return json.loads((self.head_dir / "meta.json").read_text())  # type: ignore[no-any-return]
         except (OSError, ValueError) as e:
-            raise HazardModelError(f"cannot read the hazard guard's heads in {self.head_dir}: {e}; reinstall chatkit or "
+            raise HazardModelError(f"cannot read the hazard guard's {self.head_dir / 'meta.json'}: {e}; reinstall chatkit or "
                                    "retrain them with tools/train_hazard.py") from None
 
     @property
@@ -81,7 +81,7 @@ class HazardModel:
             data = np.load(self.head_dir / "head.npz")
             weights, bias = data["weights"].astype(np.float32), data["bias"].astype(np.float32)
         except (OSError, ValueError, KeyError) as e:
-            raise HazardModelError(f"cannot read the hazard guard's heads in {self.head_dir}: {e}") from None
+            raise HazardModelError(f"cannot read the hazard guard's heads {self.head_dir / 'head.npz'}: {e}") from None
         if weights.shape[1] != len(self.heads):
             raise HazardModelError(f"{self.head_dir}/head.npz has {weights.shape[1]} heads, meta.json names {len(self.heads)}")
         return weights, bias

@@ -41,7 +41,7 @@ def http_settings(**serve: object) -> Settings:
     from chatkit.config import validate_settings
 
     off = {"enabled": False}
-    return validate_settings({"policies": {"toxicity": off, "bias": off, "language": off, "pii": off, "context": off,
+    return validate_settings({"policies": {"toxicity": off, "bias": off, "language": off, "pii": off, "context": off, "hazard": off,
                                            "blocklist": {"options": {"words": [BLOCKED_WORD]}}},
                               "decoding": {"preset": "greedy", "max_new_tokens": 24}, "serve": serve}, "tests")
 

@@ -33,6 +33,8 @@ enabled = false
 enabled = false
 [policies.context]
 enabled = false
+[policies.hazard]
+enabled = false
 [serve]
 port = {port}
 """

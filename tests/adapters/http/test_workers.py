@@ -31,6 +31,8 @@ enabled = false
 enabled = false
 [policies.context]
 enabled = false
+[policies.hazard]
+enabled = false
 [policies.pii]
 enabled = false
 [serve]
