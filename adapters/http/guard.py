@@ -5,7 +5,6 @@ One pure ASGI middleware, so it also sees streamed responses to their end and bo
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -18,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from chatkit.adapters.http.errors import error_response
 from chatkit.adapters.http.metrics import Metrics
+from chatkit.hashing import sha256_hex
 from chatkit.ratelimit import RateLimiter
 
 access_log = logging.getLogger("chatkit.access")
@@ -34,7 +34,7 @@ DRAIN_LIMIT = 64_000_000  # a body over the limit but under this is read and dro
 
 def fingerprint(key: str) -> str:
     """A key's name in logs, metrics and conversation ids: never the key itself."""
-    return hashlib.sha256(key.encode()).hexdigest()[:12]
+    return sha256_hex(key, 12)
 
 
 class Guard:
