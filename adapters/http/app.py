@@ -26,12 +26,13 @@ from chatkit import __version__
 from chatkit.adapters.http import conversations as http_conversations
 from chatkit.adapters.http import errors as http_errors
 from chatkit.adapters.http import openai as http_openai
-from chatkit.adapters.http.guard import Guard, RateLimiter
+from chatkit.adapters.http.guard import Guard
 from chatkit.adapters.http.metrics import CONTENT_TYPE, Metrics
 from chatkit.adapters.http.service import Service, ServiceDep
 from chatkit.adapters.http.shutdown import Shutdown
 from chatkit.config import ServeSettings, Settings, load_settings, validate_settings
 from chatkit.errors import one_line
+from chatkit.ratelimit import RateLimiter
 from chatkit.redact import install_log_masking, mask_url
 from chatkit.turn.chatbot import ChatBot
 

@@ -5,7 +5,6 @@ One pure ASGI middleware, so it also sees streamed responses to their end and bo
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -18,6 +17,8 @@ from starlette.exceptions import HTTPException
 
 from chatkit.adapters.http.errors import error_response
 from chatkit.adapters.http.metrics import Metrics
+from chatkit.hashing import sha256_hex
+from chatkit.ratelimit import RateLimiter
 
 access_log = logging.getLogger("chatkit.access")
 
@@ -33,37 +34,7 @@ DRAIN_LIMIT = 64_000_000  # a body over the limit but under this is read and dro
 
 def fingerprint(key: str) -> str:
     """A key's name in logs, metrics and conversation ids: never the key itself."""
-    return hashlib.sha256(key.encode()).hexdigest()[:12]
-
-
-class RateLimiter:
-    """A token bucket per caller: ``limit`` requests per ``window_s``, refilled continuously."""
-
-    MAX_CALLERS = 10_000  # past this, full buckets are forgotten (a full bucket is the same as a new one)
-
-    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit, self.rate, self.clock = limit, limit / window_s, clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # caller -> (tokens, when)
-
-    def take(self, caller: str) -> float | None:
-        """None if the request may go ahead, else the seconds until it could."""
-        if self.limit <= 0:
-            return None
-        now = self.clock()
-        tokens, then = self._buckets.get(caller, (float(self.limit), now))
-        tokens = min(float(self.limit), tokens + (now - then) * self.rate)
-        if tokens < 1.0:
-            self._buckets[caller] = (tokens, now)
-            return (1.0 - tokens) / self.rate
-        self._buckets[caller] = (tokens - 1.0, now)
-        if len(self._buckets) > self.MAX_CALLERS:
-            self._forget_full(now)
-        return None
-
-    def _forget_full(self, now: float) -> None:
-        full = [c for c, (t, then) in self._buckets.items() if t + (now - then) * self.rate >= self.limit]
-        for caller in full:
-            del self._buckets[caller]
+    return sha256_hex(key, 12)
 
 
 class Guard:

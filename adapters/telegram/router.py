@@ -16,7 +16,6 @@ import logging
 import os
 import re
 import time
-from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -28,6 +27,7 @@ from aiogram.types import BotCommand, Message, Update
 from chatkit.adapters.telegram.api import SECRET_ENV, UnconfirmedSend, UpdateLedger, confirm_handled, make_bot
 from chatkit.config import TelegramSettings
 from chatkit.errors import ChatkitError, ConfigError, InvalidMessageError
+from chatkit.ratelimit import RateLimiter
 from chatkit.text import SENTENCE_BREAK
 from chatkit.turn.chatbot import ChatBot
 from chatkit.types import Origin
@@ -57,36 +57,14 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return [*pieces, rest] if rest else pieces
 
 
-class RateLimiter:
-    """At most ``limit`` messages per ``window_s`` for each user; the first refusal of a burst gets a notice."""
-
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._seen: dict[int, deque[float]] = {}
-        self._noticed: set[int] = set()
-
-    def allow(self, user: int) -> tuple[bool, bool]:
-        """(allowed, should_notice)."""
-        now = time.monotonic()
-        times = self._seen.setdefault(user, deque())
-        while times and now - times[0] > self.window_s:
-            times.popleft()
-        if len(times) < self.limit:
-            times.append(now)
-            self._noticed.discard(user)
-            return True, False
-        first = user not in self._noticed
-        self._noticed.add(user)
-        return False, first
-
-
 class TelegramAdapter:
     """Translates Telegram messages into ChatBot turns. ``router`` is what a Dispatcher includes."""
 
     def __init__(self, chatbot: ChatBot, settings: TelegramSettings | None = None) -> None:
         self.chatbot = chatbot
         self.settings = settings or chatbot.settings.telegram
-        self.limiter = RateLimiter(self.settings.rate_limit, self.settings.rate_window_s)
+        self.limiter = RateLimiter(self.settings.rate_limit, self.settings.rate_window_s, sliding=True)
+        self._noticed: set[int] = set()  # users told they are over the limit, until their next allowed message
         self.started = time.time()
         self.replies = 0
         self._in_flight: set[asyncio.Task[Any]] = set()
@@ -190,9 +168,11 @@ class TelegramAdapter:
             log.info("update %d was answered before; not again", event_update.update_id)
             return
         user = message.from_user.id if message.from_user else message.chat.id
-        allowed, notice = self.limiter.allow(user)
-        if not allowed:
-            if notice:
+        if self.limiter.take(user) is None:
+            self._noticed.discard(user)
+        else:  # the first refusal of a burst gets a notice
+            if user not in self._noticed:
+                self._noticed.add(user)
                 await message.answer("You're sending messages faster than I can answer; please wait a moment.")
             return
         try:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from chatkit.engine.decoding import DecodingConfig
+from chatkit.streams import ResultStream
 from chatkit.types import Message
 
 
@@ -57,22 +58,18 @@ class ServesLoraAdapters(Protocol):
         ...
 
 
-class GenerationStream(AsyncIterator[str]):
-    """Reply text as it is generated; ``result`` holds the whole Generation once iteration ends.
+class GenerationStream(ResultStream[Generation]):
+    """Reply text as it is generated; ``result`` holds the whole Generation once iteration ends (the backend's
+    ``pieces`` sets it on the stream it is given).
 
     Closing it (``aclose``, or leaving an ``async with aclosing(...)`` block) stops the model
     within one token step.
     """
 
+    result_type = Generation
+
     def __init__(self, pieces: Callable[[GenerationStream], AsyncIterator[str]]) -> None:
-        self.result: Generation | None = None
-        self._pieces = pieces(self)
-
-    async def __anext__(self) -> str:
-        return await self._pieces.__anext__()
-
-    async def aclose(self) -> None:
-        await self._pieces.aclose()  # type: ignore[attr-defined]
+        super().__init__(pieces(self))
 
     async def collect(self) -> Generation:
         """Run to the end and return the whole Generation."""

@@ -21,14 +21,6 @@ def read_card(path: Path, card: str = MODEL_CARD) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def model_fingerprint(model_dir: Path) -> str:
     """A cheap identity of a base model: its config, and the size, head and tail of each weight file. The config's
     ``transformers_version`` is left out: the same weights saved by another transformers are the same model."""

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from chatkit.errors import ModelLoadError, one_line
-from chatkit.models.cards import MODEL_CARD, sha256_file
+from chatkit.hashing import sha256_file
+from chatkit.models.cards import MODEL_CARD
 from chatkit.models.catalogue import models_dir
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,6 @@ a held-out split, the adapter saved in peft's format with a card that names its 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -21,6 +20,7 @@ from chatkit.config import DEFAULT_SYSTEM_PROMPT
 from chatkit.engine.tokenizer import load_chat_tokenizer
 from chatkit.engine.transformers.devices import pick_device, pick_dtype
 from chatkit.errors import DatasetError, TrainingError
+from chatkit.hashing import sha256_file
 from chatkit.models.cards import ADAPTER_CARD, model_fingerprint
 from chatkit.models.resolve import resolve_model
 
@@ -214,7 +214,7 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
         label = resolved.name or str(base_dir)
         card = {"base_model": label, "base_name": resolved.name, "base_fingerprint": model_fingerprint(base_dir),
                 "system_prompt": system, "dtype": dt,
-                "data": str(data), "data_sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+                "data": str(data), "data_sha256": sha256_file(data),
                 "conversations": len(chats), "train_conversations": len(train), "heldout_conversations": len(held),
                 "skipped_lines": skipped, "settings": {k: v if not isinstance(v, tuple) else list(v) for k, v in asdict(s).items()},
                 "eval_loss_before": round(before, 4), "eval_loss_after": round(after, 4), "steps": step,

@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 from chatkit.errors import ModelLoadError
-from chatkit.models.cards import sha256_file
+from chatkit.hashing import sha256_file
 from chatkit.models.catalogue import cached_path, catalogue_entry, models_dir
 from chatkit.models.convert import convert_gguf
 

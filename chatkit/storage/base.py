@@ -111,11 +111,11 @@ class Retention:
 
 @runtime_checkable
 class Store(Protocol):
-    async def load(self, key: str, limit: int | None = None) -> Conversation | None:
+    async def load(self, conversation_id: str, limit: int | None = None) -> Conversation | None:
         """The conversation with its newest ``limit`` messages (all if None), or None if unknown."""
         ...
 
-    async def append(self, key: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
+    async def append(self, conversation_id: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
         """Add messages at the end, all or none, with the delivery they owe if any; creates the conversation if needed."""
         ...
 
@@ -131,15 +131,15 @@ class Store(Protocol):
         """Replies recorded but not yet accepted by their platform, oldest first."""
         ...
 
-    async def set_options(self, key: str, options: Options) -> None:
+    async def set_options(self, conversation_id: str, options: Options) -> None:
         """Replace the conversation's own settings; creates the conversation if needed."""
         ...
 
-    async def reset(self, key: str) -> None:
+    async def reset(self, conversation_id: str) -> None:
         """Forget the messages; the conversation's options stay."""
         ...
 
-    async def delete(self, key: str) -> bool:
+    async def delete(self, conversation_id: str) -> bool:
         """Remove the conversation; False if there was none."""
         ...
 
@@ -155,7 +155,7 @@ class Store(Protocol):
         """Delete the conversations the retention policy has expired; returns how many."""
         ...
 
-    def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+    def lock(self, conversation_id: str) -> contextlib.AbstractAsyncContextManager[None]:
         """Held while a turn runs: serialises turns of one conversation across processes where the store can."""
         ...
 

@@ -34,18 +34,18 @@ class MemoryStore:
             return None
         return conv
 
-    async def load(self, key: str, limit: int | None = None) -> Conversation | None:
-        conv = self._live(key)
+    async def load(self, conversation_id: str, limit: int | None = None) -> Conversation | None:
+        conv = self._live(conversation_id)
         if conv is None or limit is None or limit >= len(conv.messages):
             return conv
         return replace(conv, messages=conv.messages[len(conv.messages) - limit:] if limit else (), total=len(conv.messages))
 
-    async def append(self, key: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
-        conv = self._live(key) or Conversation(key)
+    async def append(self, conversation_id: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
+        conv = self._live(conversation_id) or Conversation(conversation_id)
         kept = conv.messages + tuple(messages)
         if self.retention.max_turns:
             kept = kept[-self.retention.max_messages:]
-        self._data[key] = replace(conv, messages=kept, updated_at=time.time())
+        self._data[conversation_id] = replace(conv, messages=kept, updated_at=time.time())
         if delivery is not None:
             self._deliveries[delivery.source] = delivery
 
@@ -59,16 +59,16 @@ class MemoryStore:
     async def undelivered(self) -> list[Delivery]:
         return sorted((d for d in self._deliveries.values() if not d.delivered), key=lambda d: d.created_at)
 
-    async def set_options(self, key: str, options: Options) -> None:
-        conv = self._live(key) or Conversation(key)
-        self._data[key] = replace(conv, options=options, updated_at=time.time())
+    async def set_options(self, conversation_id: str, options: Options) -> None:
+        conv = self._live(conversation_id) or Conversation(conversation_id)
+        self._data[conversation_id] = replace(conv, options=options, updated_at=time.time())
 
-    async def reset(self, key: str) -> None:
-        if (conv := self._live(key)) is not None:
-            self._data[key] = replace(conv, messages=(), updated_at=time.time())
+    async def reset(self, conversation_id: str) -> None:
+        if (conv := self._live(conversation_id)) is not None:
+            self._data[conversation_id] = replace(conv, messages=(), updated_at=time.time())
 
-    async def delete(self, key: str) -> bool:
-        return self._data.pop(key, None) is not None
+    async def delete(self, conversation_id: str) -> bool:
+        return self._data.pop(conversation_id, None) is not None
 
     async def list(self) -> list[ConversationInfo]:
         live = [c for k in list(self._data) if (c := self._live(k)) is not None]
@@ -86,7 +86,7 @@ class MemoryStore:
         self._deliveries = {s: d for s, d in self._deliveries.items() if not d.delivered or d.created_at > old}
         return before - len(self._data)
 
-    def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+    def lock(self, conversation_id: str) -> contextlib.AbstractAsyncContextManager[None]:
         return no_lock()
 
     async def close(self) -> None:

@@ -69,26 +69,26 @@ class RedisStore:
             pipe.pexpire(self._conv(key), ttl_ms)
             pipe.pexpire(self._msgs(key), ttl_ms)
 
-    async def load(self, key: str, limit: int | None = None) -> Conversation | None:
+    async def load(self, conversation_id: str, limit: int | None = None) -> Conversation | None:
         async with self._errors():
             pipe = self._redis.pipeline(transaction=True)
-            pipe.hgetall(self._conv(key))
-            pipe.lrange(self._msgs(key), 0 if limit is None else -limit, -1)
-            pipe.llen(self._msgs(key))
+            pipe.hgetall(self._conv(conversation_id))
+            pipe.lrange(self._msgs(conversation_id), 0 if limit is None else -limit, -1)
+            pipe.llen(self._msgs(conversation_id))
             meta, raw, total = await pipe.execute()
         if not meta:
             return None
         messages = tuple(_decode(m) for m in raw) if limit != 0 else ()  # LRANGE -0 means everything
-        return Conversation(key, messages, _options(meta.get("options", "{}")), float(meta["created_at"]),
+        return Conversation(conversation_id, messages, _options(meta.get("options", "{}")), float(meta["created_at"]),
                             float(meta["updated_at"]), total=int(total))
 
-    async def append(self, key: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
+    async def append(self, conversation_id: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
         async with self._errors():
             pipe = self._redis.pipeline(transaction=True)
-            pipe.rpush(self._msgs(key), *(_encode(m) for m in messages))
+            pipe.rpush(self._msgs(conversation_id), *(_encode(m) for m in messages))
             if self.retention.max_turns:
-                pipe.ltrim(self._msgs(key), -self.retention.max_messages, -1)
-            self._touch(pipe, key, time.time())
+                pipe.ltrim(self._msgs(conversation_id), -self.retention.max_messages, -1)
+            self._touch(pipe, conversation_id, time.time())
             if delivery is not None:  # in the turn's MULTI/EXEC: recorded with it or not at all
                 d = delivery
                 pipe.hset(self._delivery(d.source), mapping={"key": d.key, "target": d.target, "text": d.text,
@@ -126,26 +126,26 @@ class RedisStore:
             found = await pipe.execute() if sources else []
         return [_delivery(source, fields) for source, fields in zip(sources, found, strict=True) if fields]
 
-    async def set_options(self, key: str, options: Options) -> None:
+    async def set_options(self, conversation_id: str, options: Options) -> None:
         async with self._errors():
             pipe = self._redis.pipeline(transaction=True)
-            pipe.hset(self._conv(key), "options", json.dumps(options.as_dict()))
-            self._touch(pipe, key, time.time())
+            pipe.hset(self._conv(conversation_id), "options", json.dumps(options.as_dict()))
+            self._touch(pipe, conversation_id, time.time())
             await pipe.execute()
 
-    async def reset(self, key: str) -> None:
+    async def reset(self, conversation_id: str) -> None:
         async with self._errors():
-            if await self._redis.exists(self._conv(key)):
+            if await self._redis.exists(self._conv(conversation_id)):
                 pipe = self._redis.pipeline(transaction=True)
-                pipe.delete(self._msgs(key))
-                self._touch(pipe, key, time.time())
+                pipe.delete(self._msgs(conversation_id))
+                self._touch(pipe, conversation_id, time.time())
                 await pipe.execute()
 
-    async def delete(self, key: str) -> bool:
+    async def delete(self, conversation_id: str) -> bool:
         async with self._errors():
             pipe = self._redis.pipeline(transaction=True)
-            pipe.delete(self._conv(key), self._msgs(key))
-            pipe.zrem(self._index, key)
+            pipe.delete(self._conv(conversation_id), self._msgs(conversation_id))
+            pipe.zrem(self._index, conversation_id)
             removed, _ = await pipe.execute()
         return bool(removed)
 
@@ -188,18 +188,19 @@ class RedisStore:
         return len(gone)
 
     @contextlib.asynccontextmanager
-    async def lock(self, key: str) -> AsyncIterator[None]:
+    async def lock(self, conversation_id: str) -> AsyncIterator[None]:
         from redis.exceptions import LockError
 
-        lock = self._redis.lock(f"{self.prefix}lock:{key}", timeout=self.lock_ttl_s, sleep=0.02,
+        lock = self._redis.lock(f"{self.prefix}lock:{conversation_id}", timeout=self.lock_ttl_s, sleep=0.02,
                                 blocking_timeout=self.lock_wait_s, thread_local=False)
         async with self._errors():
             try:
                 acquired = await lock.acquire()
             except LockError as e:
-                raise StoreError(f"conversation {key!r} is locked: {e}") from None
+                raise StoreError(f"conversation {conversation_id!r} is locked: {e}") from None
         if not acquired:
-            raise StoreError(f"conversation {key!r} stayed busy in another process for {self.lock_wait_s:.0f} s; try again")
+            raise StoreError(f"conversation {conversation_id!r} stayed busy in another process for {self.lock_wait_s:.0f} s; "
+                             "try again")
         renew = asyncio.create_task(self._renew(lock))
         try:
             yield

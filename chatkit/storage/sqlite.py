@@ -121,30 +121,31 @@ class SQLiteStore:
         return db.execute(f"DELETE FROM conversations WHERE {where}", args).rowcount
 
     # -- the Store protocol ---------------------------------------------------------------------
-    async def load(self, key: str, limit: int | None = None) -> Conversation | None:
+    async def load(self, conversation_id: str, limit: int | None = None) -> Conversation | None:
         def op(db: sqlite3.Connection) -> Conversation | None:
-            self._expire(db, key)
+            self._expire(db, conversation_id)
             row = db.execute("SELECT options, created_at, updated_at, message_count FROM conversations "
-                             "WHERE key = ?", (key,)).fetchone()
+                             "WHERE key = ?", (conversation_id,)).fetchone()
             if row is None:
                 return None
             rows = db.execute("SELECT role, content, created_at, verdicts FROM messages WHERE key = ? ORDER BY id DESC LIMIT ?",
-                              (key, -1 if limit is None else limit)).fetchall()
+                              (conversation_id, -1 if limit is None else limit)).fetchall()
             messages = tuple(_message(r) for r in reversed(rows))
-            return Conversation(key, messages, _options(row[0]), row[1], row[2], total=row[3])
+            return Conversation(conversation_id, messages, _options(row[0]), row[1], row[2], total=row[3])
 
         return await self._run(op)
 
-    async def append(self, key: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
+    async def append(self, conversation_id: str, messages: Sequence[StoredMessage], delivery: Delivery | None = None) -> None:
         def op(db: sqlite3.Connection) -> None:
             now = time.time()
             with self._transaction(db):
-                self._expire(db, key)
+                self._expire(db, conversation_id)
                 db.execute("INSERT INTO conversations (key, created_at, updated_at) VALUES (?, ?, ?) "
-                           "ON CONFLICT(key) DO UPDATE SET updated_at = excluded.updated_at", (key, now, now))
+                           "ON CONFLICT(key) DO UPDATE SET updated_at = excluded.updated_at", (conversation_id, now, now))
                 db.executemany("INSERT INTO messages (key, role, content, created_at, verdicts) VALUES (?, ?, ?, ?, ?)",
-                               [(key, str(m.role), m.content, m.created_at, _verdicts_json(m.verdicts)) for m in messages])
-                db.execute("UPDATE conversations SET message_count = message_count + ? WHERE key = ?", (len(messages), key))
+                               [(conversation_id, str(m.role), m.content, m.created_at, _verdicts_json(m.verdicts)) for m in messages])
+                db.execute("UPDATE conversations SET message_count = message_count + ? WHERE key = ?",
+                           (len(messages), conversation_id))
                 if delivery is not None:  # in the turn's transaction: recorded with it or not at all
                     d = delivery
                     db.execute("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?)",
@@ -152,30 +153,31 @@ class SQLiteStore:
                 if self.retention.max_turns:
                     keep = self.retention.max_messages
                     db.execute("DELETE FROM messages WHERE key = ? AND id NOT IN "
-                               "(SELECT id FROM messages WHERE key = ? ORDER BY id DESC LIMIT ?)", (key, key, keep))
-                    db.execute("UPDATE conversations SET message_count = MIN(message_count, ?) WHERE key = ?", (keep, key))
+                               "(SELECT id FROM messages WHERE key = ? ORDER BY id DESC LIMIT ?)",
+                               (conversation_id, conversation_id, keep))
+                    db.execute("UPDATE conversations SET message_count = MIN(message_count, ?) WHERE key = ?", (keep, conversation_id))
 
         await self._run(op)
 
-    async def set_options(self, key: str, options: Options) -> None:
+    async def set_options(self, conversation_id: str, options: Options) -> None:
         def op(db: sqlite3.Connection) -> None:
             now = time.time()
             db.execute("INSERT INTO conversations (key, options, created_at, updated_at) VALUES (?, ?, ?, ?) "
                        "ON CONFLICT(key) DO UPDATE SET options = excluded.options, updated_at = excluded.updated_at",
-                       (key, json.dumps(options.as_dict()), now, now))
+                       (conversation_id, json.dumps(options.as_dict()), now, now))
 
         await self._run(op)
 
-    async def reset(self, key: str) -> None:
+    async def reset(self, conversation_id: str) -> None:
         def op(db: sqlite3.Connection) -> None:
             with self._transaction(db):
-                db.execute("DELETE FROM messages WHERE key = ?", (key,))
-                db.execute("UPDATE conversations SET message_count = 0, updated_at = ? WHERE key = ?", (time.time(), key))
+                db.execute("DELETE FROM messages WHERE key = ?", (conversation_id,))
+                db.execute("UPDATE conversations SET message_count = 0, updated_at = ? WHERE key = ?", (time.time(), conversation_id))
 
         await self._run(op)
 
-    async def delete(self, key: str) -> bool:
-        return await self._run(lambda db: db.execute("DELETE FROM conversations WHERE key = ?", (key,)).rowcount > 0)
+    async def delete(self, conversation_id: str) -> bool:
+        return await self._run(lambda db: db.execute("DELETE FROM conversations WHERE key = ?", (conversation_id,)).rowcount > 0)
 
     async def list(self) -> list[ConversationInfo]:
         def op(db: sqlite3.Connection) -> list[ConversationInfo]:
@@ -217,9 +219,9 @@ class SQLiteStore:
 
         return await self._run(op)
 
-    def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+    def lock(self, conversation_id: str) -> contextlib.AbstractAsyncContextManager[None]:
         """Orders one conversation's turns across processes on this file (``--workers N``): a lease row with a heartbeat."""
-        return lease(self._run, key, ttl_s=self.lock_ttl_s, wait_s=self.lock_wait_s)
+        return lease(self._run, conversation_id, ttl_s=self.lock_ttl_s, wait_s=self.lock_wait_s)
 
     async def close(self) -> None:
         def op() -> None:

@@ -24,6 +24,7 @@ from chatkit.models.lora import BASE
 from chatkit.policies.base import PolicySet
 from chatkit.storage.base import Conversation, Options, Store
 from chatkit.storage.memory import MemoryStore
+from chatkit.streams import ResultStream
 from chatkit.text import clean_message
 from chatkit.turn.notes import DropHook
 from chatkit.turn.pipeline import Pipeline, StatelessRequest, TurnRequest
@@ -33,29 +34,27 @@ from chatkit.types import Message, Origin, Reply, Role
 MAX_CONVERSATION_ID = 256
 
 
-class ReplyStream(AsyncIterator[str]):
-    """Reply text as it is released; ``reply`` holds the complete Reply once iteration ends.
+class ReplyStream(ResultStream[Reply]):
+    """Reply text as it is released; ``reply`` (also ``result``) holds the complete Reply once iteration ends.
 
     ``live`` says whether a person reads the pieces as they come (``ChatBot.stream``) or only the
     whole reply (``ChatBot.reply``): a live stream cannot take back a sentence it has shown.
     The turn yields its text and then its Reply; the stream hands on the text and keeps the Reply.
     """
 
+    result_type = Reply
+
     def __init__(self, turn: AsyncIterator[str | Reply], live: bool = True) -> None:
-        self.reply: Reply | None = None
+        super().__init__(turn)
         self.live = live
-        self._turn = turn
 
-    async def __anext__(self) -> str:
-        item = await self._turn.__anext__()
-        if isinstance(item, Reply):
-            self.reply = item
-            await self._turn.aclose()  # type: ignore[attr-defined]
-            raise StopAsyncIteration
-        return item
+    @property
+    def reply(self) -> Reply | None:
+        return self.result
 
-    async def aclose(self) -> None:
-        await self._turn.aclose()  # type: ignore[attr-defined]
+    @reply.setter
+    def reply(self, reply: Reply | None) -> None:
+        self.result = reply
 
 
 class ChatBot:
