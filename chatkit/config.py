@@ -193,6 +193,8 @@ class ServeSettings(_Section):
     cors_origins: tuple[str, ...] = Field((), description="Origins allowed to call the API from a browser; empty: none (CORS off).")
     log_messages: bool = Field(False, description="Put message lengths and conversation ids in the access log (never the text).")
     shutdown_timeout_s: float = Field(30.0, ge=0.0, description="On SIGTERM, streams in progress get this long to finish.")
+    moderation_threshold: float = Field(0.5, ge=0.0, le=1.0, description="/v1/moderations: a category score at which "
+                                        "the category (and the result) is flagged.")
 
     def keys(self) -> tuple[str, ...]:
         """The configured keys, else those in $CHATKIT_API_KEYS."""

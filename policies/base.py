@@ -13,7 +13,7 @@ import logging
 import math
 import queue
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -179,6 +179,41 @@ class PolicySet:
                 break
         return run.decision(self.policies(ctx.stage))
 
+    async def acheck_many(self, texts: Sequence[str], ctx: PolicyContext) -> list[Decision]:
+        """``acheck`` for several texts as one batch: each policy sees them all at once, through its
+        ``check_many(texts, ctx)`` when it has one (one model call), else through concurrent ``check`` calls. A policy
+        that fails the whole batch is logged once and counts for every text, as in ``acheck``."""
+        runs = [_Run(t) for t in texts]
+        live = list(range(len(runs)))
+        for policy in self.policies(ctx.stage):
+            if not live:
+                break
+            outcomes = await self._batch(policy, [runs[i].text for i in live], ctx)
+            if isinstance(outcomes, list):
+                verdicts = [self._verdict(policy, o, ctx) for o in outcomes]
+            else:  # the batch as a whole failed: one log line, the same verdict for each text
+                verdicts = [self._verdict(policy, outcomes, ctx)] * len(live)
+            live = [i for i, v in zip(live, verdicts, strict=True) if not runs[i].add(policy, v, self.fail_fast)]
+        return [run.decision(self.policies(ctx.stage)) for run in runs]
+
+    async def _batch(self, policy: Policy, texts: list[str], ctx: PolicyContext) -> list[object] | object:
+        """Each text's outcome (a Verdict or what went wrong), or one outcome for a batch that failed as a whole."""
+        if self._workers is None:
+            self._workers = _PolicyThreads(self.max_workers)
+        timeout = self._timeout(policy)
+        many = getattr(policy, "check_many", None)
+        try:
+            if callable(many):
+                outcome = await asyncio.wait_for(asyncio.wrap_future(self._workers.call(lambda: many(texts, ctx))), timeout)
+                if isinstance(outcome, list | tuple) and len(outcome) == len(texts):
+                    return list(outcome)
+                return outcome if isinstance(outcome, Exception) else ValueError(
+                    f"check_many returned {type(outcome).__name__}, not one Verdict per text")
+            futures = [asyncio.wrap_future(self._submit(policy, t, ctx)) for t in texts]
+            return list(await asyncio.wait_for(asyncio.gather(*futures), timeout))
+        except TimeoutError:
+            return PolicyTimeout(f"no verdict within {timeout:g} s")
+
     def _timeout(self, policy: Policy) -> float:
         return self.timeouts.get(policy.name, DEFAULT_TIMEOUT_S)
 
@@ -207,22 +242,25 @@ class _PolicyThreads:
     """
 
     def __init__(self, workers: int) -> None:
-        self._queue: queue.SimpleQueue[tuple[Future[object], Policy, str, PolicyContext]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Future[object], Callable[[], object]]] = queue.SimpleQueue()
         for i in range(workers):
             threading.Thread(target=self._work, name=f"chatkit-policy-{i}", daemon=True).start()
 
     def submit(self, policy: Policy, text: str, ctx: PolicyContext) -> Future[object]:
+        return self.call(lambda: policy.check(text, ctx))
+
+    def call(self, fn: Callable[[], object]) -> Future[object]:
         future: Future[object] = Future()
-        self._queue.put((future, policy, text, ctx))
+        self._queue.put((future, fn))
         return future
 
     def _work(self) -> None:
         while True:
-            future, policy, text, ctx = self._queue.get()
+            future, fn = self._queue.get()
             if not future.set_running_or_notify_cancel():
                 continue  # its caller gave up waiting before it started
             try:
-                future.set_result(policy.check(text, ctx))
+                future.set_result(fn())
             except Exception as e:  # judged by the PolicySet as a failure of this policy
                 future.set_result(e)
 

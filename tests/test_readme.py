@@ -143,7 +143,7 @@ def test_the_http_examples_against_chatkit_serve(user_dir: tuple[Path, dict[str,
                               stderr=subprocess.PIPE, text=True)
     try:
         assert wait_until_serving(f"http://{here}/healthz", server, 120), server.communicate()[1][-2000:]
-        (work / "client.py").write_text(block("python", "OpenAI(base_url").replace("127.0.0.1:8000", here))
+        (work / "client.py").write_text(block("python", "client.chat.completions").replace("127.0.0.1:8000", here))
         done = run([sys.executable, "client.py"], work, env)
         assert done.returncode == 0, done.stderr
         first, second = done.stdout.splitlines()[:2]
@@ -152,6 +152,9 @@ def test_the_http_examples_against_chatkit_serve(user_dir: tuple[Path, dict[str,
         outputs = [run(c.replace("127.0.0.1:8000", here), work, env).stdout for c in curls]
         assert '"conversation_id":"alice"' in outputs[0] and "event: reply" in outputs[1]
         assert outputs[2].count('"role":"user"') == 2
+        (work / "moderate.py").write_text(block("python", "client.moderations").replace("127.0.0.1:8000", here))
+        done = run([sys.executable, "moderate.py"], work, env)
+        assert done.returncode == 0 and done.stdout.startswith("[False, "), done.stderr
     finally:
         server.terminate()
         server.wait(60)
