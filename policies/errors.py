@@ -18,3 +18,11 @@ class PolicyTimeout(Exception):
 
 class BiasModelError(RuntimeError):
     """The shared sentence encoder (policies/engines/encoder.py) or a head on it is missing or does not fit."""
+
+
+class GuardUnavailable(RuntimeError):
+    """The guard model's engine did not answer (down, too slow, 5xx after the retries, or a 4xx); names its URL."""
+
+
+class GuardAnswerError(ValueError):
+    """The guard model answered something its format cannot read (malformed, or an unknown category)."""

@@ -19,6 +19,7 @@ BUILTIN = {
     "blocklist": "chatkit.policies.blocklist:BlocklistPolicy",
     "pii": "chatkit.policies.pii:PIIPolicy",
     "context": "chatkit.policies.context:ContextPolicy",
+    "guard": "chatkit.policies.guard:GuardPolicy",
 }
 ENTRY_POINT_GROUP = "chatkit.policies"
 
