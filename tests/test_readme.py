@@ -204,3 +204,13 @@ def test_the_per_category_actions_example_does_what_it_says() -> None:
     assert toxicity.check("this fucking printer is broken again", PolicyContext(Stage.INPUT)).action == Action.ALLOW
     assert toxicity.check("this fucking printer is broken again", PolicyContext(Stage.OUTPUT)).action == Action.REGENERATE
     assert toxicity.thresholds == {"hate": 0.9}
+
+
+def test_the_guard_policy_example_builds_the_policy() -> None:
+    from chatkit.policies.guard import GuardPolicy
+    from chatkit.policies.registry import build_policy_set
+
+    settings = validate_settings(tomllib.loads(block("toml", "[policies.guard]\nstages")), "README.md")
+    policies = build_policy_set({"guard": settings.policies.rules["guard"]})
+    assert isinstance(policies.input[0], GuardPolicy) and policies.output == policies.input
+    assert policies.input[0].format == "llama-guard-3"
