@@ -17,6 +17,21 @@ from chatkit.turn.window import Prompt
 
 log = logging.getLogger(__name__)
 
+# A sentence that runs on is checked and released in pieces of at most this many characters (cut at a space where
+# there is one in the second half), so a reply with no sentence end is never held to its end.
+MAX_RELEASE_CHARS = 200
+
+
+def next_release(buffer: str, limit: int = MAX_RELEASE_CHARS) -> int | None:
+    """Where the next piece to check ends: the first sentence's end, or ``limit`` characters at most."""
+    cut = first_sentence_end(buffer)
+    if cut is not None and cut <= limit:
+        return cut
+    if len(buffer) <= limit:
+        return None
+    space = buffer.rfind(" ", limit // 2, limit + 1)
+    return space if space > 0 else limit
+
 
 @dataclass(frozen=True)
 class GateResult:
@@ -42,7 +57,8 @@ class OutputGate:
         """Generate, releasing text only once the output policies passed it; the last item is the GateResult.
 
         Without output policies the text streams token by token. With them it is released sentence
-        by sentence. A sentence that a policy wants regenerated restarts the reply with a new seed
+        by sentence, and a sentence longer than ``MAX_RELEASE_CHARS`` in pieces of at most that many characters.
+        A sentence that a policy wants regenerated restarts the reply with a new seed
         and stricter decoding, as long as nothing was shown yet (``live``: a person is reading the
         stream); otherwise the reply ends at the last sentence that passed, or is the fallback.
         ``history`` is what the output policies see: the recent user turns, the one answered last.
@@ -72,7 +88,7 @@ class OutputGate:
                     buffer = ""
                     async for piece in gen_stream:
                         buffer += piece
-                        while failed is None and (cut := first_sentence_end(buffer)):
+                        while failed is None and (cut := next_release(buffer)):
                             sentence, buffer = buffer[:cut], buffer[cut:]
                             decision = await self.moderator.check(sentence, Stage.OUTPUT, conversation_id, history)
                             verdicts += _audit(decision, sentence, attempt, len(released))

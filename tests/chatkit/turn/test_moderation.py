@@ -144,3 +144,29 @@ async def test_each_verdict_says_where_it_came_from_and_a_reviewer_sees_what_was
     assert {"policy": "no-rude", "stage": "output", "attempt": 0, "part": 1, "checked_text": "A rude one here. "}.items() <= \
         next(v for v in exported if v.get("checked_text")).items()
     assert all("rude" not in m.content for m in await bot.history("c") if m.role == "assistant")
+
+
+async def test_a_sentence_that_never_ends_is_released_in_bounded_pieces() -> None:
+    from chatkit.turn.output_gate import MAX_RELEASE_CHARS
+
+    run_on = " ".join(f"and then word{i}" for i in range(150))  # about 2,000 characters, no sentence end
+    recorder = Recorder()
+    bot = bot_with(ScriptedGenerator(run_on), output=[recorder])
+    stream = bot.stream("u", "tell me everything")
+    pieces = [piece async for piece in stream]
+    assert "".join(pieces).strip() == run_on
+    assert len(pieces) >= len(run_on) // MAX_RELEASE_CHARS and all(len(p) <= MAX_RELEASE_CHARS for p in pieces)
+    assert recorder.seen == pieces  # each piece was checked before it was released
+    assert stream.reply is not None and stream.reply.text == run_on
+
+
+def test_release_points() -> None:
+    from chatkit.turn.output_gate import next_release
+
+    assert next_release("Hello there. More") == len("Hello there. ")  # the sentence with its trailing space
+    assert next_release("no end yet") is None
+    assert next_release("x" * 250) == 200  # no space: a hard cut
+    cut = next_release("word " * 60)
+    assert cut is not None and cut <= 200 and ("word " * 60)[cut] == " "
+    long_sentence = "a " * 150 + "end."
+    assert next_release(long_sentence) is not None and next_release(long_sentence) <= 200
