@@ -85,26 +85,36 @@ class OutputGate:
                         if live:
                             yield ELLIPSIS
                 else:
-                    buffer = ""
+                    # shown: the start of the current sentence, released early; the rest is checked with it
+                    buffer, shown = "", ""
+                    early = self.settings.first_release_chars if live else 0
                     async for piece in gen_stream:
                         buffer += piece
-                        while failed is None and (cut := next_release(buffer)):
-                            sentence, buffer = buffer[:cut], buffer[cut:]
-                            decision = await self.moderator.check(sentence, Stage.OUTPUT, conversation_id, history)
-                            verdicts += _audit(decision, sentence, attempt, len(released))
-                            failed = _release(decision, released)
+                        while failed is None and (cut := next_release(buffer) or
+                                                  (early and not released and first_release(buffer, early))):
+                            whole = cut == next_release(buffer)
+                            text, buffer = shown + buffer[:cut], buffer[cut:]
+                            decision = await self.moderator.check(text, Stage.OUTPUT, conversation_id, history)
+                            verdicts += _audit(decision, text, attempt, len(released))
+                            failed = _release(decision, released, len(shown))
                             if failed is None and live:
                                 yield released[-1]
+                            shown = "" if whole else text
                         if failed is not None:
                             break
-                    if failed is None and _cut_short(gen_stream):  # drop the unfinished sentence
+                    if failed is None and _cut_short(gen_stream) and not shown:  # drop the unfinished sentence
                         buffer = complete_sentences(buffer) if released else end_cleanly(buffer)
-                    if failed is None and buffer.strip():
-                        decision = await self.moderator.check(buffer, Stage.OUTPUT, conversation_id, history)
-                        verdicts += _audit(decision, buffer, attempt, len(released))
-                        failed = _release(decision, released)
+                    if failed is None and (buffer.strip() or shown):
+                        text = shown + buffer
+                        decision = await self.moderator.check(text, Stage.OUTPUT, conversation_id, history)
+                        verdicts += _audit(decision, text, attempt, len(released))
+                        failed = _release(decision, released, len(shown))
                         if failed is None and live:
                             yield released[-1]
+                        if failed is None and shown and _cut_short(gen_stream):  # a sentence shown in part: mark the cut
+                            released.append(ELLIPSIS)
+                            if live:
+                                yield ELLIPSIS
             # a stream closed early (a sentence failed) has no result of its own
             generation = gen_stream.result or Generation("".join(released), prompt.tokens, 0, "fallback", None, 0.0)
             completion_tokens += generation.completion_tokens
@@ -132,12 +142,22 @@ def _audit(decision: Decision, text: str, attempt: int, part: int) -> tuple[Verd
                  for v in decision.verdicts)
 
 
-def _release(decision: Decision, released: list[str]) -> Action | None:
-    """Append the checked (possibly redacted) text if it passed; else the action that stopped it."""
+def _release(decision: Decision, released: list[str], shown: int = 0) -> Action | None:
+    """Append the checked (possibly redacted) text, less the ``shown`` characters of it already released, if it
+    passed; else the action that stopped it."""
     if decision.action >= Action.REGENERATE:
         return decision.action
-    released.append(decision.text)
+    released.append(decision.text[shown:])
     return None
+
+
+def first_release(buffer: str, chars: int) -> int | None:
+    """Where the reply's first piece may end before its first sentence does: after its last whole word, once it
+    has ``chars`` characters."""
+    if len(buffer) < chars:
+        return None
+    space = buffer.rfind(" ")
+    return space + 1 if space > 0 else None
 
 
 def _cut_short(stream: GenerationStream) -> bool:

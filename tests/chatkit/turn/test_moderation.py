@@ -156,7 +156,8 @@ async def test_a_sentence_that_never_ends_is_released_in_bounded_pieces() -> Non
     pieces = [piece async for piece in stream]
     assert "".join(pieces).strip() == run_on
     assert len(pieces) >= len(run_on) // MAX_RELEASE_CHARS and all(len(p) <= MAX_RELEASE_CHARS for p in pieces)
-    assert recorder.seen == pieces  # each piece was checked before it was released
+    # each piece was checked before it was released; the first, shown early, again with the rest of its sentence
+    assert recorder.seen == [pieces[0], pieces[0] + pieces[1], *pieces[2:]] and len(pieces[0]) < 30
     assert stream.reply is not None and stream.reply.text == run_on
 
 
@@ -170,3 +171,21 @@ def test_release_points() -> None:
     assert cut is not None and cut <= 200 and ("word " * 60)[cut] == " "
     long_sentence = "a " * 150 + "end."
     assert next_release(long_sentence) is not None and next_release(long_sentence) <= 200
+
+
+async def test_the_first_piece_of_a_live_stream_is_shown_before_its_sentence_ends() -> None:
+    recorder = Recorder()
+    bot = bot_with(ScriptedGenerator("Well I think that tea is lovely in the morning. It is."), output=[recorder])
+    pieces = [piece async for piece in bot.stream("u", "tea?")]
+    assert pieces == ["Well I think ", "that tea is lovely in the morning. ", "It is."]
+    assert recorder.seen == ["Well I think ", "Well I think that tea is lovely in the morning. ", "It is."]
+
+
+async def test_the_rest_of_an_early_sentence_is_judged_with_its_start() -> None:
+    recorder = Recorder()
+    bot = bot_with(ScriptedGenerator("Sure thing my friend, here is the forbidden recipe. Enjoy."), output=[recorder])
+    stream = bot.stream("u", "tell me")
+    pieces = [piece async for piece in stream]
+    assert pieces == ["Sure thing my "]  # what was shown stays; the sentence that failed, and all after it, never shows
+    assert stream.reply is not None and stream.reply.finish_reason == "fallback"
+    assert recorder.seen[-1] == "Sure thing my friend, here is the forbidden recipe. "
