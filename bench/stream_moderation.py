@@ -32,11 +32,13 @@ MESSAGES = ("hello, tell me about your day", "what do you like to do on weekends
 Timing = tuple[float, float]  # (first visible text, whole reply), seconds
 
 
-def settings(model: str, tokens: int, output_policies: bool) -> Any:
+def settings(model: str, tokens: int, output_policies: bool, first_release_chars: int | None = None) -> Any:
     rules: dict[str, Any] = {}
     for name, rule in DEFAULT_RULES.items():
         stages = tuple(rule["stages"]) if output_policies else tuple(s for s in rule["stages"] if s == "input")
         rules[name] = {"stages": list(stages)} if stages else {"enabled": False}
+    if first_release_chars is not None:
+        rules["first_release_chars"] = first_release_chars
     return validate_settings({"model": {"path": model}, "store": {"backend": "memory"}, "policies": rules,
                               "decoding": {"preset": "greedy", "max_new_tokens": tokens}}, "bench")
 
@@ -76,7 +78,7 @@ def summary(timings: list[Timing]) -> dict[str, float]:
 
 async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
     bots = {"off": ChatBot.from_config(settings=settings(args.model, args.max_new_tokens, False)),
-            "on": ChatBot.from_config(settings=settings(args.model, args.max_new_tokens, True))}
+            "on": ChatBot.from_config(settings=settings(args.model, args.max_new_tokens, True, args.first_release_chars))}
     rows = []
     try:
         for name, bot in bots.items():  # lazy initialisation (the policies' models) is not what is measured
@@ -103,6 +105,7 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=32, help="requests per concurrency level and setting")
     p.add_argument("--rounds", type=int, default=2, help="alternations of off and on per cell")
     p.add_argument("--max-new-tokens", type=int, default=48)
+    p.add_argument("--first-release-chars", type=int, help="policies.first_release_chars (default: chatkit's)")
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = p.parse_args()
     rows = asyncio.run(measure(args))
@@ -114,8 +117,10 @@ def main() -> None:
               f"{r['ratio_p50']:.2f} | {off['first_text_p95_ms']:,.0f} / {on['first_text_p95_ms']:,.0f} ms | "
               f"{off['reply_p50_ms']:,.0f} / {on['reply_p50_ms']:,.0f} ms |")
     args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / f"stream_moderation-{Path(args.model).name}.json"
+    suffix = "" if args.first_release_chars is None else f"-first{args.first_release_chars}"
+    out = args.out / f"stream_moderation-{Path(args.model).name}{suffix}.json"
     out.write_text(json.dumps({"model": args.model, "max_new_tokens": args.max_new_tokens, "requests": args.requests,
+                               "first_release_chars": args.first_release_chars,
                                "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}", "rows": rows}, indent=2))
     print(f"written to {out}", file=sys.stderr)
 

@@ -124,9 +124,9 @@ class PolicySettings(BaseModel):
 
     fail_fast: bool = Field(False, description="Stop checking a text at the first block.")
     max_regenerations: int = Field(2, ge=0, le=10, description="Retries of a reply that a policy asked to regenerate.")
-    first_release_chars: int = Field(12, ge=0, le=200, description="A live stream's first piece is checked and shown "
-                                     "once it has this many characters (whole words), before its sentence ends; the rest "
-                                     "of that sentence is checked with it. 0: sentence by sentence from the start.")
+    first_release_chars: int = Field(1, ge=0, le=200, description="A live stream's first piece is checked and shown "
+                                     "once it has this many characters (whole words where it has a space), before its "
+                                     "sentence ends; the rest of that sentence is checked with it. 0: sentence by sentence.")
     refusal: str = Field("Sorry, I can't help with that message.", description="Answer to a blocked user message.")
     fallback: str = Field("Sorry, I don't have a good answer to that.", description="Sent instead of a blocked reply.")
 

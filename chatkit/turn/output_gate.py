@@ -152,12 +152,12 @@ def _release(decision: Decision, released: list[str], shown: int = 0) -> Action 
 
 
 def first_release(buffer: str, chars: int) -> int | None:
-    """Where the reply's first piece may end before its first sentence does: after its last whole word, once it
-    has ``chars`` characters."""
-    if len(buffer) < chars:
+    """Where the reply's first piece may end before its first sentence does, once it has ``chars`` characters that
+    are not space: after its last whole word, or all of it while it is one word."""
+    if len(buffer.strip()) < chars:
         return None
-    space = buffer.rfind(" ")
-    return space + 1 if space > 0 else None
+    space = buffer.rstrip().rfind(" ")
+    return space + 1 if space > 0 and len(buffer[:space].strip()) >= chars else len(buffer)
 
 
 def _cut_short(stream: GenerationStream) -> bool:
