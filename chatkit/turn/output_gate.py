@@ -97,24 +97,24 @@ class OutputGate:
                             decision = await self.moderator.check(text, Stage.OUTPUT, conversation_id, history)
                             verdicts += _audit(decision, text, attempt, len(released))
                             failed = _release(decision, released, len(shown))
-                            if failed is None and live:
+                            if failed is None and live and released[-1]:
                                 yield released[-1]
                             shown = "" if whole else text
                         if failed is not None:
                             break
                     if failed is None and _cut_short(gen_stream) and not shown:  # drop the unfinished sentence
                         buffer = complete_sentences(buffer) if released else end_cleanly(buffer)
-                    if failed is None and (buffer.strip() or shown):
+                    if failed is None and buffer.strip():  # the last sentence, with its start if that was shown
                         text = shown + buffer
                         decision = await self.moderator.check(text, Stage.OUTPUT, conversation_id, history)
                         verdicts += _audit(decision, text, attempt, len(released))
                         failed = _release(decision, released, len(shown))
-                        if failed is None and live:
+                        if failed is None and live and released[-1]:
                             yield released[-1]
-                        if failed is None and shown and _cut_short(gen_stream):  # a sentence shown in part: mark the cut
-                            released.append(ELLIPSIS)
-                            if live:
-                                yield ELLIPSIS
+                    if failed is None and shown and _cut_short(gen_stream):  # a sentence shown in part: mark the cut
+                        released.append(ELLIPSIS)
+                        if live:
+                            yield ELLIPSIS
             # a stream closed early (a sentence failed) has no result of its own
             generation = gen_stream.result or Generation("".join(released), prompt.tokens, 0, "fallback", None, 0.0)
             completion_tokens += generation.completion_tokens

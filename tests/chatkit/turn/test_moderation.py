@@ -198,3 +198,11 @@ async def test_the_rest_of_an_early_sentence_is_judged_with_its_start() -> None:
     assert pieces == ["Sure "]  # shown stays (the first word, by default); the failed sentence and the rest never show
     assert stream.reply is not None and stream.reply.finish_reason == "fallback"
     assert recorder.seen[-1] == "Sure thing my friend, here is the forbidden recipe. "
+
+
+async def test_a_one_word_reply_is_shown_once() -> None:
+    recorder = Recorder()
+    bot = bot_with(ScriptedGenerator("Hello"), output=[recorder])
+    stream = bot.stream("u", "hi")
+    assert [piece async for piece in stream] == ["Hello"]
+    assert recorder.seen == ["Hello"] and stream.reply is not None and stream.reply.text == "Hello"
