@@ -5,6 +5,11 @@ guard model's answer text) and ``/v1/moderations`` (a moderation result)."""
 from __future__ import annotations
 
 import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiohttp import web
@@ -62,3 +67,30 @@ class FakeGuard:
     async def _moderations(self, request: web.Request) -> web.Response:
         failed = await self._fault(request, "moderations")
         return failed or web.json_response({"id": "modr-x", "model": "m", "results": [self.moderation]})
+
+
+@contextmanager
+def safe_guard() -> Iterator[str]:
+    """A guard engine in a thread (for synchronous fixtures) whose every chat answer is 'safe'; yields its API root."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "guard", "choices": [
+                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "safe"}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
