@@ -20,6 +20,7 @@ from chatkit.models.catalogue import CATALOGUE, DEFAULT_MODEL, cached_path, inst
 from chatkit.models.lora_train import LoraSettings, train_lora
 from chatkit.models.pull import pull
 from chatkit.policies.base import Action, PolicyContext, Stage
+from chatkit.policies.openai_categories import moderation_result
 from chatkit.storage.transfer import conversation_to_dict, export_conversations, import_conversations, require_conversation
 from chatkit.text import clean_message
 from chatkit.turn.chatbot import ChatBot
@@ -89,8 +90,6 @@ def _moderate(args: argparse.Namespace) -> int:
     Exit 1 if anything was blocked, 0 if nothing was, 2 on an error (a missing file, a broken config)."""
     import json
     import uuid
-
-    from chatkit.policies.openai_categories import moderation_result
 
     settings = _settings(args)
     policies = policies_from_settings(settings, load=True)
