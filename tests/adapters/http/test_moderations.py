@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -180,8 +181,12 @@ def test_keys_limits_body_size_metrics_and_access_log(start: Any, caplog: pytest
     auth = {"Authorization": "Bearer sekrit-key-1"}
     with caplog.at_level(logging.INFO, logger="chatkit.access"):
         assert call("POST", f"{url}/v1/moderations", body, headers=auth)[0] == 200
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "chatkit.access"]
-    line = next(x for x in lines if x["status"] == 200)
+        deadline = time.monotonic() + 5  # the server logs once the response is sent: the client may be first
+        while not (lines := [json.loads(r.getMessage()) for r in caplog.records
+                             if r.name == "chatkit.access" and '"status": 200' in r.getMessage()]):
+            assert time.monotonic() < deadline, "no access-log line"
+            time.sleep(0.01)
+    line = lines[0]
     assert line["route"] == "/v1/moderations" and line["status"] == 200 and "hateful" not in json.dumps(line)
     big = call("POST", f"{url}/v1/moderations", {"input": "y" * 4000}, headers=auth)
     assert big[0] == 413 and big[2]["error"]["code"] == "request_too_large"
