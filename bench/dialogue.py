@@ -103,7 +103,7 @@ def bits_per_byte(generator: TransformersGenerator, conversations: list[list[str
 def make_bot(generator: TransformersGenerator, setup: str) -> ChatBot:
     if setup == "raw":
         settings = Settings(chat={"system_prompt": ""}, decoding={"preset": "greedy", "max_new_tokens": 64},
-                            policies={name: {"enabled": False} for name in ("toxicity", "bias", "language", "pii")})
+                            policies={name: {"enabled": False} for name in ("hazard", "toxicity", "bias", "language", "pii")})
     else:
         settings = Settings()
     return ChatBot(generator, settings=settings, store=MemoryStore(), policies=policies_from_settings(settings, load=True))

@@ -20,6 +20,7 @@ from chatkit.models.catalogue import CATALOGUE, DEFAULT_MODEL, cached_path, inst
 from chatkit.models.lora_train import LoraSettings, train_lora
 from chatkit.models.pull import pull
 from chatkit.policies.base import Action, PolicyContext, Stage
+from chatkit.policies.openai_categories import moderation_result
 from chatkit.storage.transfer import conversation_to_dict, export_conversations, import_conversations, require_conversation
 from chatkit.text import clean_message
 from chatkit.turn.chatbot import ChatBot
@@ -83,14 +84,17 @@ async def _manage(args: argparse.Namespace) -> int:
 
 
 def _moderate(args: argparse.Namespace) -> int:
-    """One JSON object per input line: every verdict and the final action.
+    """One JSON object per input line: every verdict and the final action (``--format openai``: the object
+    ``POST /v1/moderations`` answers, with one result).
 
     Exit 1 if anything was blocked, 0 if nothing was, 2 on an error (a missing file, a broken config)."""
     import json
+    import uuid
 
     settings = _settings(args)
     policies = policies_from_settings(settings, load=True)
     stage = Stage(args.stage)
+    openai_format = args.format == "openai"
     try:
         source = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
     except OSError as e:
@@ -104,23 +108,36 @@ def _moderate(args: argparse.Namespace) -> int:
             if not line.strip():
                 continue
             record: dict[str, object] = {"line": number}
+            fields: dict[str, object] = {}
             text = line
             if line.lstrip().startswith("{"):
                 try:
                     obj = json.loads(line)
                     text = obj["text"]
-                    record.update({k: v for k, v in obj.items() if k != "text"})
+                    fields = {k: v for k, v in obj.items() if k != "text"}
                 except (ValueError, KeyError, TypeError):
                     pass  # not JSONL after all: moderate the line as text
             try:
                 text = clean_message(text, settings.chat.max_message_chars)
             except InvalidMessageError as e:
-                record.update(text=str(text)[:200], action="block", error=str(e), verdicts=[])
                 blocked = True
-                print(json.dumps(record, ensure_ascii=False))
+                if openai_format:
+                    error = {"message": str(e), "type": "invalid_request_error", "param": "input", "code": "invalid_value"}
+                    print(json.dumps({**record, **({"metadata": fields} if fields else {}), "error": error}, ensure_ascii=False))
+                else:
+                    record.update(fields)
+                    record.update(text=str(text)[:200], action="block", error=str(e), verdicts=[])
+                    print(json.dumps(record, ensure_ascii=False))
                 continue
             decision = policies.check(text, PolicyContext(stage=stage))
             blocked |= decision.action >= Action.BLOCK  # refused, or answered with a configured message
+            if openai_format:
+                result = moderation_result(decision, text, settings.serve.moderation_threshold)
+                out = {"id": f"modr-{uuid.uuid4().hex}", "model": f"chatkit-{stage}", "results": [result], **record,
+                       **({"metadata": fields} if fields else {})}
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+                continue
+            record.update(fields)
             record.update(text=text, action=decision.action.name.lower(), verdicts=[v.as_dict() for v in decision.verdicts])
             if decision.text != text:
                 record["redacted"] = decision.text
@@ -299,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
                                           "print one JSON object per line; exit 1 if anything was blocked.")
     moderate.add_argument("file", nargs="?", metavar="FILE|-", help="input file (default: stdin)")
     moderate.add_argument("--stage", choices=["input", "output"], default="output", help="which stage's policies (default output)")
+    moderate.add_argument("--format", choices=["chatkit", "openai"], default="chatkit",
+                          help="chatkit: the verdicts and the action (default); openai: the object POST /v1/moderations "
+                               "answers (OpenAI's shape, model chatkit-STAGE), with 'line' and the JSONL fields as 'metadata'")
     moderate.set_defaults(func=_moderate)
 
     telegram = sub.add_parser("telegram", parents=[common], help="run the bot on Telegram",

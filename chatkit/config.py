@@ -127,6 +127,9 @@ class PolicySettings(BaseModel):
 
     fail_fast: bool = Field(False, description="Stop checking a text at the first block.")
     max_regenerations: int = Field(2, ge=0, le=10, description="Retries of a reply that a policy asked to regenerate.")
+    first_release_chars: int = Field(1, ge=0, le=200, description="A live stream's first piece is checked and shown "
+                                     "once it has this many characters (whole words where it has a space), before its "
+                                     "sentence ends; the rest of that sentence is checked with it. 0: sentence by sentence.")
     refusal: str = Field("Sorry, I can't help with that message.", description="Answer to a blocked user message.")
     fallback: str = Field("Sorry, I don't have a good answer to that.", description="Sent instead of a blocked reply.")
 
@@ -198,6 +201,8 @@ class ServeSettings(_Section):
     cors_origins: tuple[str, ...] = Field((), description="Origins allowed to call the API from a browser; empty: none (CORS off).")
     log_messages: bool = Field(False, description="Put message lengths and conversation ids in the access log (never the text).")
     shutdown_timeout_s: float = Field(30.0, ge=0.0, description="On SIGTERM, streams in progress get this long to finish.")
+    moderation_threshold: float = Field(0.5, ge=0.0, le=1.0, description="/v1/moderations: a category score at which "
+                                        "the category (and the result) is flagged.")
 
     def keys(self) -> tuple[str, ...]:
         """The configured keys, else those in $CHATKIT_API_KEYS."""

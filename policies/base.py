@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
@@ -192,6 +192,44 @@ class PolicySet:
                 break
         return run.decision(self.policies(ctx.stage))
 
+    async def acheck_many(self, texts: Sequence[str], ctx: PolicyContext) -> list[Decision]:
+        """``acheck`` for several texts as one batch: each policy sees them all at once, through its
+        ``check_many(texts, ctx)`` when it has one (one model call), else through concurrent ``check`` calls. A policy
+        that fails the whole batch is logged once and counts for every text, as in ``acheck``."""
+        runs = [_Run(t) for t in texts]
+        live = list(range(len(runs)))
+        for policy in self.policies(ctx.stage):
+            if not live:
+                break
+            outcomes = await self._batch(policy, [runs[i].text for i in live], ctx)
+            if isinstance(outcomes, list):
+                verdicts = [self._verdict(policy, o, ctx) for o in outcomes]
+            else:  # the batch as a whole failed: one log line, the same verdict for each text
+                verdicts = [self._verdict(policy, outcomes, ctx)] * len(live)
+            live = [i for i, v in zip(live, verdicts, strict=True) if not runs[i].add(policy, v, self.fail_fast)]
+        return [run.decision(self.policies(ctx.stage)) for run in runs]
+
+    async def _batch(self, policy: Policy, texts: list[str], ctx: PolicyContext) -> list[object] | object:
+        """Each text's outcome (a Verdict or what went wrong), or one outcome for a batch that failed as a whole."""
+        timeout = self._timeout(policy)
+        many = getattr(policy, "check_many", None)
+        checks = [self._submit(_Batch(many, texts), "", ctx)] if callable(many) else [self._submit(policy, t, ctx) for t in texts]
+        try:
+            # each time limit counts from its start, as in ``acheck``
+            await asyncio.wait_for(asyncio.gather(*(asyncio.wrap_future(c.started) for c in checks)), timeout)
+            outcomes = await asyncio.wait_for(asyncio.gather(*(asyncio.wrap_future(c.result) for c in checks)), timeout)
+        except TimeoutError:
+            for c in checks:
+                self._give_up(c)
+            return PolicyTimeout(f"no verdict within {timeout:g} s")
+        if not callable(many):
+            return list(outcomes)
+        outcome = outcomes[0]
+        if isinstance(outcome, list | tuple) and len(outcome) == len(texts):
+            return list(outcome)
+        return outcome if isinstance(outcome, Exception) else ValueError(
+            f"check_many returned {type(outcome).__name__}, not one Verdict per text")
+
     def _timeout(self, policy: Policy) -> float:
         return self.timeouts.get(policy.name, DEFAULT_TIMEOUT_S)
 
@@ -232,6 +270,16 @@ def _problem(outcome: object) -> str | None:
     if not isinstance(outcome.reason, str) or not isinstance(outcome.policy, str):
         return "returned a Verdict whose policy or reason is not a str"
     return None
+
+
+class _Batch:
+    """A policy's ``check_many`` over several texts as one call in the policy threads."""
+
+    def __init__(self, many: Callable[[Sequence[str], PolicyContext], object], texts: list[str]) -> None:
+        self.many, self.texts = many, texts
+
+    def check(self, text: str, ctx: PolicyContext) -> object:
+        return self.many(self.texts, ctx)
 
 
 class _Run:

@@ -22,3 +22,11 @@ class BiasModelError(RuntimeError):
 
 class HazardModelError(BiasModelError):
     """The hazard guard's heads or encoder (policies/engines/hazard.py) are missing or do not fit."""
+
+
+class GuardUnavailable(RuntimeError):
+    """The guard model's engine did not answer (down, too slow, 5xx after the retries, or a 4xx); names its URL."""
+
+
+class GuardAnswerError(ValueError):
+    """The guard model answered something its format cannot read (malformed, or an unknown category)."""

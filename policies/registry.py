@@ -20,6 +20,7 @@ BUILTIN = {
     "pii": "chatkit.policies.pii:PIIPolicy",
     "context": "chatkit.policies.context:ContextPolicy",
     "hazard": "chatkit.policies.hazard:HazardPolicy",
+    "guard": "chatkit.policies.guard:GuardPolicy",
 }
 ENTRY_POINT_GROUP = "chatkit.policies"
 

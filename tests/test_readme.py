@@ -143,7 +143,7 @@ def test_the_http_examples_against_chatkit_serve(user_dir: tuple[Path, dict[str,
                               stderr=subprocess.PIPE, text=True)
     try:
         assert wait_until_serving(f"http://{here}/healthz", server, 120), server.communicate()[1][-2000:]
-        (work / "client.py").write_text(block("python", "OpenAI(base_url").replace("127.0.0.1:8000", here))
+        (work / "client.py").write_text(block("python", "client.chat.completions").replace("127.0.0.1:8000", here))
         done = run([sys.executable, "client.py"], work, env)
         assert done.returncode == 0, done.stderr
         first, second = done.stdout.splitlines()[:2]
@@ -152,6 +152,9 @@ def test_the_http_examples_against_chatkit_serve(user_dir: tuple[Path, dict[str,
         outputs = [run(c.replace("127.0.0.1:8000", here), work, env).stdout for c in curls]
         assert '"conversation_id":"alice"' in outputs[0] and "event: reply" in outputs[1]
         assert outputs[2].count('"role":"user"') == 2
+        (work / "moderate.py").write_text(block("python", "client.moderations").replace("127.0.0.1:8000", here))
+        done = run([sys.executable, "moderate.py"], work, env)
+        assert done.returncode == 0 and done.stdout.startswith("[False, "), done.stderr
     finally:
         server.terminate()
         server.wait(60)
@@ -201,3 +204,13 @@ def test_the_per_category_actions_example_does_what_it_says() -> None:
     assert toxicity.check("this fucking printer is broken again", PolicyContext(Stage.INPUT)).action == Action.ALLOW
     assert toxicity.check("this fucking printer is broken again", PolicyContext(Stage.OUTPUT)).action == Action.REGENERATE
     assert toxicity.thresholds == {"hate": 0.9}
+
+
+def test_the_guard_policy_example_builds_the_policy() -> None:
+    from chatkit.policies.guard import GuardPolicy
+    from chatkit.policies.registry import build_policy_set
+
+    settings = validate_settings(tomllib.loads(block("toml", "[policies.guard]\nstages")), "README.md")
+    policies = build_policy_set({"guard": settings.policies.rules["guard"]})
+    assert isinstance(policies.input[0], GuardPolicy) and policies.output == policies.input
+    assert policies.input[0].format == "llama-guard-3"

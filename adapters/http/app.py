@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from chatkit import __version__
 from chatkit.adapters.http import conversations as http_conversations
 from chatkit.adapters.http import errors as http_errors
+from chatkit.adapters.http import moderations as http_moderations
 from chatkit.adapters.http import openai as http_openai
 from chatkit.adapters.http.guard import Guard
 from chatkit.adapters.http.metrics import CONTENT_TYPE, Metrics
@@ -63,6 +64,7 @@ def create_app(bot: ChatBot, settings: ServeSettings | None = None, *, owns_bot:
     http_errors.install(app)
     app.include_router(http_openai.router)
     app.include_router(http_conversations.router)
+    app.include_router(http_moderations.router)
     page = resources.files("chatkit.adapters").joinpath("web/index.html").read_text(encoding="utf-8")
 
     @app.get("/", include_in_schema=False)

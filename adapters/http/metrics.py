@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -25,6 +26,8 @@ class Metrics:
         self.replies = Counter("chatkit_replies", "Replies by how they ended", ["finish_reason"], registry=r)
         self.tokens = Counter("chatkit_tokens", "Tokens through the model", ["kind"], registry=r)
         self.verdicts = Counter("chatkit_verdicts", "Policy verdicts", ["policy", "stage", "action"], registry=r)
+        self.moderated = Counter("chatkit_moderation_inputs", "Texts judged by /v1/moderations", ["stage", "flagged"],
+                                 registry=r)
         self.in_progress = Gauge("chatkit_turns_in_progress", "Turns accepted and not yet answered (the queue depth)",
                                  registry=r)
 
@@ -48,6 +51,13 @@ class Metrics:
             self.verdicts.labels(v.policy, v.stage or "unknown", v.action.name.lower()).inc()
         if first_text_s is not None:
             self.first_token.observe(first_text_s)
+
+    def moderation(self, stage: str, results: Sequence[Mapping[str, Any]]) -> None:
+        """One /v1/moderations request's results: each text, and each verdict as the turns' verdicts are counted."""
+        for r in results:
+            self.moderated.labels(stage, str(bool(r["flagged"])).lower()).inc()
+            for v in r["chatkit"]["verdicts"]:
+                self.verdicts.labels(v["policy"], stage, v["action"]).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -17,6 +17,21 @@ from chatkit.turn.window import Prompt
 
 log = logging.getLogger(__name__)
 
+# A sentence that runs on is checked and released in pieces of at most this many characters (cut at a space where
+# there is one in the second half), so a reply with no sentence end is never held to its end.
+MAX_RELEASE_CHARS = 200
+
+
+def next_release(buffer: str, limit: int = MAX_RELEASE_CHARS) -> int | None:
+    """Where the next piece to check ends: the first sentence's end, or ``limit`` characters at most."""
+    cut = first_sentence_end(buffer)
+    if cut is not None and cut <= limit:
+        return cut
+    if len(buffer) <= limit:
+        return None
+    space = buffer.rfind(" ", limit // 2, limit + 1)
+    return space if space > 0 else limit
+
 
 @dataclass(frozen=True)
 class GateResult:
@@ -42,7 +57,8 @@ class OutputGate:
         """Generate, releasing text only once the output policies passed it; the last item is the GateResult.
 
         Without output policies the text streams token by token. With them it is released sentence
-        by sentence. A sentence that a policy wants regenerated restarts the reply with a new seed
+        by sentence, and a sentence longer than ``MAX_RELEASE_CHARS`` in pieces of at most that many characters.
+        A sentence that a policy wants regenerated restarts the reply with a new seed
         and stricter decoding, as long as nothing was shown yet (``live``: a person is reading the
         stream); otherwise the reply ends at the last sentence that passed, or is the fallback.
         ``history`` is what the output policies see: the recent user turns, the one answered last.
@@ -70,28 +86,38 @@ class OutputGate:
                         if live:
                             yield ELLIPSIS
                 else:
-                    buffer = ""
+                    # shown: the start of the current sentence, released early; the rest is checked with it
+                    buffer, shown = "", ""
+                    early = self.settings.first_release_chars if live else 0
                     async for piece in gen_stream:
                         buffer += piece
-                        while failed is None and (cut := first_sentence_end(buffer)):
-                            sentence, buffer = buffer[:cut], buffer[cut:]
-                            decision = await self.moderator.check(sentence, Stage.OUTPUT, conversation_id, history)
-                            verdicts += _audit(decision, sentence, attempt, len(released))
-                            failed = _release(decision, released)
+                        while failed is None and (cut := next_release(buffer) or
+                                                  (early and not released and first_release(buffer, early))):
+                            whole = cut == next_release(buffer)
+                            text, buffer = shown + buffer[:cut], buffer[cut:]
+                            decision = await self.moderator.check(text, Stage.OUTPUT, conversation_id, history)
+                            verdicts += _audit(decision, text, attempt, len(released))
+                            failed = _release(decision, released, len(shown))
                             message = decision.refusal if failed == Action.RESPOND else message
-                            if failed is None and live:
+                            if failed is None and live and released[-1]:
                                 yield released[-1]
+                            shown = "" if whole else text
                         if failed is not None:
                             break
-                    if failed is None and _cut_short(gen_stream):  # drop the unfinished sentence
+                    if failed is None and _cut_short(gen_stream) and not shown:  # drop the unfinished sentence
                         buffer = complete_sentences(buffer) if released else end_cleanly(buffer)
-                    if failed is None and buffer.strip():
-                        decision = await self.moderator.check(buffer, Stage.OUTPUT, conversation_id, history)
-                        verdicts += _audit(decision, buffer, attempt, len(released))
-                        failed = _release(decision, released)
+                    if failed is None and buffer.strip():  # the last sentence, with its start if that was shown
+                        text = shown + buffer
+                        decision = await self.moderator.check(text, Stage.OUTPUT, conversation_id, history)
+                        verdicts += _audit(decision, text, attempt, len(released))
+                        failed = _release(decision, released, len(shown))
                         message = decision.refusal if failed == Action.RESPOND else message
-                        if failed is None and live:
+                        if failed is None and live and released[-1]:
                             yield released[-1]
+                    if failed is None and shown and _cut_short(gen_stream):  # a sentence shown in part: mark the cut
+                        released.append(ELLIPSIS)
+                        if live:
+                            yield ELLIPSIS
             # a stream closed early (a sentence failed) has no result of its own
             generation = gen_stream.result or Generation("".join(released), prompt.tokens, 0, "fallback", None, 0.0)
             completion_tokens += generation.completion_tokens
@@ -126,12 +152,22 @@ def _audit(decision: Decision, text: str, attempt: int, part: int) -> tuple[Verd
                  for v in decision.verdicts)
 
 
-def _release(decision: Decision, released: list[str]) -> Action | None:
-    """Append the checked (possibly redacted) text if it passed; else the action that stopped it."""
+def _release(decision: Decision, released: list[str], shown: int = 0) -> Action | None:
+    """Append the checked (possibly redacted) text, less the ``shown`` characters of it already released, if it
+    passed; else the action that stopped it."""
     if decision.action >= Action.REGENERATE:
         return decision.action
-    released.append(decision.text)
+    released.append(decision.text[shown:])
     return None
+
+
+def first_release(buffer: str, chars: int) -> int | None:
+    """Where the reply's first piece may end before its first sentence does, once it has ``chars`` characters that
+    are not space: after its last whole word, or all of it while it is one word."""
+    if len(buffer.strip()) < chars:
+        return None
+    space = buffer.rstrip().rfind(" ")
+    return space + 1 if space > 0 and len(buffer[:space].strip()) >= chars else len(buffer)
 
 
 def _cut_short(stream: GenerationStream) -> bool:

@@ -245,3 +245,26 @@ def test_the_tokenizer_error_is_one_whole_line(tmp_path: Path, capsys: pytest.Ca
     code, _, err = run(capsys, "chat", "--model", str(broken))
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert err.startswith(f"chatkit: error: cannot load a tokenizer from {broken}")
+
+
+def test_moderate_format_openai_prints_the_endpoints_objects(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import json
+
+    from openai.types import ModerationCreateResponse
+
+    config = tmp_path / "c.toml"
+    off = "".join(f"[policies.{name}]\nenabled = false\n" for name in ("hazard", "toxicity", "bias", "language", "pii", "context"))
+    config.write_text(off + '[policies.keyword]\nuse = "category_policies:Keyword"\nstages = ["input"]\n'
+                      'options = { rules = { hateful = { category = "hate", score = 0.9 } } }\n')
+    source = tmp_path / "in.txt"
+    source.write_text('fine words\n\n{"id": 7, "text": "a hateful remark"}\n' + "x" * 9000 + "\n")
+    code, out, _ = run(capsys, "moderate", str(source), "--stage", "input", "--format", "openai", "--config", str(config))
+    fine, hate, long = (json.loads(line) for line in out.splitlines())
+    assert code == 1
+    for record in (fine, hate):
+        parsed = ModerationCreateResponse.model_validate(record)
+        assert parsed.model == "chatkit-input" and len(parsed.results) == 1
+    assert fine["line"] == 1 and not fine["results"][0]["flagged"]
+    assert hate["line"] == 3 and hate["metadata"] == {"id": 7}
+    assert hate["results"][0]["categories"]["hate"] and hate["results"][0]["chatkit"]["action"] == "block"
+    assert long["line"] == 4 and "over the limit" in long["error"]["message"]

@@ -28,10 +28,18 @@ def test_every_builtin_is_available() -> None:
 
 @pytest.fixture(scope="module", params=sorted(BUILTIN))
 def policy(request: SubRequest) -> Iterator[Policy]:
-    built = build(request.param, BUILTIN[request.param], OPTIONS.get(request.param, {}))
-    if callable(load := getattr(built, "load", None)):
-        load()
-    yield built
+    from contextlib import ExitStack
+
+    from fake_guard import safe_guard
+
+    with ExitStack() as stack:
+        options = OPTIONS.get(request.param, {})
+        if request.param == "guard":  # a served guard model: here, an engine whose every answer is 'safe'
+            options = {"base_url": stack.enter_context(safe_guard()), "model": "guard"}
+        built = build(request.param, BUILTIN[request.param], options)
+        if callable(load := getattr(built, "load", None)):
+            load()
+        yield built
 
 
 def valid(policy: Policy, verdict: object) -> Verdict:

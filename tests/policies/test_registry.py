@@ -38,9 +38,9 @@ def test_config_turns_policies_on_off_and_retunes_them() -> None:
         "bias": {"enabled": False}, "toxicity": {"threshold": 0.9, "stages": ["output"]},
         "loud": {"use": "fakes:Shouting", "stages": ["input"], "action": "block"}}}, "test")
     policies = policies_from_settings(settings)
-    assert [p.name for p in policies.input] == ["language", "loud"]
-    assert [p.name for p in policies.output] == ["toxicity", "pii", "context"]
-    assert policies.output[0].threshold == 0.9
+    assert [p.name for p in policies.input] == ["hazard", "language", "loud"]
+    assert [p.name for p in policies.output] == ["hazard", "toxicity", "pii", "context"]
+    assert next(p for p in policies.output if p.name == "toxicity").threshold == 0.9
 
 
 @pytest.mark.parametrize(("policies", "message"), [

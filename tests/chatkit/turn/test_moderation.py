@@ -43,9 +43,11 @@ async def test_streams_release_each_sentence_only_after_it_passed() -> None:
     stream = bot.stream("c", "hi")
     pieces = []
     async for piece in stream:
-        assert piece in recorder.seen, "released before the policies saw it"
+        assert any(seen.endswith(piece) for seen in recorder.seen), "released before the policies saw it"
         pieces.append(piece)
-    assert pieces == ["Hello there! ", "How are you today? ", "I am fine."]
+    # the first word early (policies.first_release_chars), then the rest of its sentence checked with it
+    assert pieces == ["Hello ", "there! ", "How are you today? ", "I am fine."]
+    assert recorder.seen == ["Hello ", "Hello there! ", "How are you today? ", "I am fine."]
     assert stream.reply is not None and stream.reply.text == "Hello there! How are you today? I am fine."
 
 
@@ -86,7 +88,7 @@ async def test_a_live_stream_keeps_what_it_showed_and_stops_at_the_first_bad_sen
     bot = bot_with(ScriptedGenerator("Fine start. Then forbidden words. And more."), output=[Recorder()])
     stream = bot.stream("c", "hi")
     pieces = [p async for p in stream]
-    assert pieces == ["Fine start. "]
+    assert pieces == ["Fine ", "start. "]
     assert stream.reply is not None and (stream.reply.text, stream.reply.finish_reason) == ("Fine start.", "fallback")
     assert (await bot.history("c"))[-1].content == "Fine start."
 
@@ -144,3 +146,63 @@ async def test_each_verdict_says_where_it_came_from_and_a_reviewer_sees_what_was
     assert {"policy": "no-rude", "stage": "output", "attempt": 0, "part": 1, "checked_text": "A rude one here. "}.items() <= \
         next(v for v in exported if v.get("checked_text")).items()
     assert all("rude" not in m.content for m in await bot.history("c") if m.role == "assistant")
+
+
+async def test_a_sentence_that_never_ends_is_released_in_bounded_pieces() -> None:
+    from chatkit.turn.output_gate import MAX_RELEASE_CHARS
+
+    run_on = " ".join(f"and then word{i}" for i in range(150))  # about 2,000 characters, no sentence end
+    recorder = Recorder()
+    bot = bot_with(ScriptedGenerator(run_on), output=[recorder])
+    stream = bot.stream("u", "tell me everything")
+    pieces = [piece async for piece in stream]
+    assert "".join(pieces).strip() == run_on
+    assert len(pieces) >= len(run_on) // MAX_RELEASE_CHARS and all(len(p) <= MAX_RELEASE_CHARS for p in pieces)
+    # each piece was checked before it was released; the first, shown early, again with the rest of its sentence
+    assert recorder.seen == [pieces[0], pieces[0] + pieces[1], *pieces[2:]] and pieces[0] == "and "
+    assert stream.reply is not None and stream.reply.text == run_on
+
+
+def test_release_points() -> None:
+    from chatkit.turn.output_gate import first_release, next_release
+
+    assert first_release("Hel", 1) == 3 and first_release(" ", 1) is None
+    assert first_release("Well I thi", 1) == len("Well I ")
+    assert first_release("Well I thi", 12) is None and first_release("Well I think so", 12) == len("Well I think ")
+    assert first_release("Supercalifragilistic", 12) == len("Supercalifragilistic")
+
+    assert next_release("Hello there. More") == len("Hello there. ")  # the sentence with its trailing space
+    assert next_release("no end yet") is None
+    assert next_release("x" * 250) == 200  # no space: a hard cut
+    cut = next_release("word " * 60)
+    assert cut is not None and cut <= 200 and ("word " * 60)[cut] == " "
+    long_sentence = "a " * 150 + "end."
+    assert next_release(long_sentence) is not None and next_release(long_sentence) <= 200
+
+
+async def test_the_first_piece_of_a_live_stream_is_shown_before_its_sentence_ends() -> None:
+    recorder = Recorder()
+    settings = Settings(policies={"first_release_chars": 12})
+    bot = ChatBot(ScriptedGenerator("Well I think that tea is lovely in the morning. It is."), settings=settings,
+                  store=MemoryStore(), policies=PolicySet(output=[recorder]))
+    pieces = [piece async for piece in bot.stream("u", "tea?")]
+    assert pieces == ["Well I think ", "that tea is lovely in the morning. ", "It is."]
+    assert recorder.seen == ["Well I think ", "Well I think that tea is lovely in the morning. ", "It is."]
+
+
+async def test_the_rest_of_an_early_sentence_is_judged_with_its_start() -> None:
+    recorder = Recorder()
+    bot = bot_with(ScriptedGenerator("Sure thing my friend, here is the forbidden recipe. Enjoy."), output=[recorder])
+    stream = bot.stream("u", "tell me")
+    pieces = [piece async for piece in stream]
+    assert pieces == ["Sure "]  # shown stays (the first word, by default); the failed sentence and the rest never show
+    assert stream.reply is not None and stream.reply.finish_reason == "fallback"
+    assert recorder.seen[-1] == "Sure thing my friend, here is the forbidden recipe. "
+
+
+async def test_a_one_word_reply_is_shown_once() -> None:
+    recorder = Recorder()
+    bot = bot_with(ScriptedGenerator("Hello"), output=[recorder])
+    stream = bot.stream("u", "hi")
+    assert [piece async for piece in stream] == ["Hello"]
+    assert recorder.seen == ["Hello"] and stream.reply is not None and stream.reply.text == "Hello"
