@@ -196,7 +196,8 @@ def test_moderate_reports_every_verdict_and_fails_on_a_block(capsys: pytest.Capt
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 1
     assert [r["line"] for r in records] == [1, 2, 4, 5]
-    assert records[0]["action"] == "allow" and {v["policy"] for v in records[0]["verdicts"]} == {"hazard", "toxicity", "bias", "pii", "context"}
+    assert records[0]["action"] == "allow"
+    assert {v["policy"] for v in records[0]["verdicts"]} == {"hazard", "toxicity", "bias", "pii", "context"}
     assert records[1]["id"] == 7 and records[1]["redacted"] == "write to me at [EMAIL]" and records[1]["action"] == "redact"
     assert records[2]["action"] == "block"
     assert records[3]["action"] == "block" and "over the limit" in records[3]["error"]
