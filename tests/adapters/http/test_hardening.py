@@ -165,7 +165,7 @@ def test_the_workers_of_one_server_together_allow_the_limit_once(generator: Any,
     from http_server import http_settings, serving
 
     from chatkit import ChatBot
-    from chatkit.adapters.http import create_app, worker_settings
+    from chatkit.adapters.http.app import create_app, worker_settings
     from chatkit.storage.sqlite import SQLiteStore
 
     settings = worker_settings(http_settings(workers=2, rate_limit=10))
