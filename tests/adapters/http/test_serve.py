@@ -40,10 +40,12 @@ port = {port}
 """
 
 
-def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
-    port = free_port()
-    config = tmp_path / "chatkit.toml"
-    config.write_text(CONFIG.format(store=tmp_path / "conv.sqlite3", port=port))
+def start(tmp_path: Path, *args: str, config: Path | None = None, port: int | None = None) -> tuple[subprocess.Popen[str], str]:
+    """``chatkit serve`` on the default test config, or on ``config`` (which serves on ``port``)."""
+    if config is None:
+        port = free_port()
+        config = tmp_path / "chatkit.toml"
+        config.write_text(CONFIG.format(store=tmp_path / "conv.sqlite3", port=port))
     proc = subprocess.Popen([sys.executable, "-m", "chatkit.cli", "serve", "--config", str(config), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}"
@@ -100,7 +102,7 @@ async def test_three_workers_on_redis_lose_nothing_when_one_is_killed_mid_stream
     config.write_text(CONFIG.format(store="", port=port).replace('path = ""', f'backend = "redis"\nurl = "{redis_url}"')
                       .replace('path = "tiny"', 'path = "tiny"\nmax_batch = 2')
                       .replace("[serve]\n", "[serve]\nrate_limit = 0\n"))  # 90 requests from one address: not a rate-limit test
-    proc, url = start(tmp_path, "--workers", "3", "--config", str(config))
+    proc, url = start(tmp_path, "--workers", "3", config=config, port=port)
     try:
         workers = [int(p) for p in subprocess.run(["pgrep", "-f", "-P", str(proc.pid), "spawn_main"], capture_output=True,
                                                    text=True).stdout.split()]
