@@ -107,6 +107,21 @@ def unit(field: str, value: object) -> float:
     return float(value)
 
 
+def category_actions(field: str, given: Mapping[str, Action | str] | None, base: Mapping[str, Action],
+                     categories: Sequence[str]) -> dict[str, Action]:
+    """``base`` with the actions ``given`` per category (names or Actions); a ValueError naming the field otherwise."""
+    out = dict(base)
+    for category, action in (given or {}).items():
+        if category not in categories:
+            raise ValueError(f"{field}: unknown category {category!r}; categories: {', '.join(categories)}")
+        try:
+            out[category] = action if isinstance(action, Action) else Action[str(action).upper()]
+        except KeyError:
+            raise ValueError(f"{field}.{category}: {action!r} is not an action "
+                             f"({', '.join(a.name.lower() for a in Action)})") from None
+    return out
+
+
 def decide(name: str, score: float, threshold: float, action: Action, reason: str = "", redacted: str | None = None) -> Verdict:
     """The usual verdict: ``action`` when the score reaches the threshold, else ALLOW."""
     score = min(1.0, max(0.0, float(score)))

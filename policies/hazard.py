@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from chatkit.policies.base import Action, PolicyContext, Stage, Verdict, unit
+from chatkit.policies.base import Action, PolicyContext, Stage, Verdict, category_actions, unit
 from chatkit.policies.context import PUSHBACK
 from chatkit.policies.engines.hazard import HazardModel
 from chatkit.policies.language import language_outside
@@ -53,19 +53,6 @@ CARE_MESSAGE = (
     "been happening, I'm here to listen.")
 
 
-def _actions(field: str, given: Mapping[str, Action | str] | None, base: Mapping[str, Action]) -> dict[str, Action]:
-    out = dict(base)
-    for category, action in (given or {}).items():
-        if category not in CATEGORIES:
-            raise ValueError(f"{field}: unknown category {category!r}; categories: {', '.join(CATEGORIES)}")
-        try:
-            out[category] = action if isinstance(action, Action) else Action[str(action).upper()]
-        except KeyError:
-            raise ValueError(f"{field}.{category}: {action!r} is not an action "
-                             f"({', '.join(a.name.lower() for a in Action)})") from None
-    return out
-
-
 class HazardPolicy:
     """``actions`` for both stages, ``input_actions`` / ``output_actions`` for one; ``thresholds``: ``unsafe`` (the gate)
     and any category; ``turns``: how many earlier user turns are read with the new one (0: none)."""
@@ -91,10 +78,11 @@ class HazardPolicy:
         if not ok:
             raise ValueError("refusal must be a non-empty text; {what} in it names what the bot won't help with")
         everything = {c: action for c in CATEGORIES} if action is not None else {}
-        given = _actions("actions", actions, {})
-        self.input_actions = _actions("input_actions", input_actions, {**DEFAULT_ACTIONS, **everything, **given})
-        self.output_actions = _actions("output_actions", output_actions,
-                                       {**DEFAULT_ACTIONS, **DEFAULT_OUTPUT_ACTIONS, **everything, **given})
+        given = category_actions("actions", actions, {}, CATEGORIES)
+        self.input_actions = category_actions("input_actions", input_actions, {**DEFAULT_ACTIONS, **everything, **given},
+                                              CATEGORIES)
+        self.output_actions = category_actions("output_actions", output_actions,
+                                               {**DEFAULT_ACTIONS, **DEFAULT_OUTPUT_ACTIONS, **everything, **given}, CATEGORIES)
         self.name, self.turns, self.languages = name, turns, tuple(languages)
         self.care_message, self.refusal_template = care_message.strip(), refusal
         self._thresholds = dict(thresholds or {})

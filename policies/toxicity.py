@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from chatkit.policies.base import Action, PolicyContext, Stage, Verdict, unit
+from chatkit.policies.base import Action, PolicyContext, Stage, Verdict, category_actions, unit
 from chatkit.policies.engines.content import ContentModel
 from chatkit.policies.engines.offline import OfflineScorer
 from chatkit.policies.errors import BiasModelError
@@ -38,19 +38,6 @@ DEFAULT_INPUT_ACTIONS = {"insult": Action.FLAG, "profanity": Action.FLAG}  # a u
 
 def category_of(label: str) -> str:
     return CATEGORY_OF.get(label, label)
-
-
-def _actions(field: str, given: Mapping[str, Action | str] | None, base: Mapping[str, Action]) -> dict[str, Action]:
-    out = dict(base)
-    for category, action in (given or {}).items():
-        if category not in CATEGORIES:
-            raise ValueError(f"{field}: unknown category {category!r}; categories: {', '.join(CATEGORIES)}")
-        try:
-            out[category] = action if isinstance(action, Action) else Action[str(action).upper()]
-        except KeyError:
-            raise ValueError(f"{field}.{category}: {action!r} is not an action (allow, flag, redact, regenerate, "
-                             "block)") from None
-    return out
 
 
 class Scorer(Protocol):
@@ -128,10 +115,10 @@ class ToxicityPolicy:
         self.threshold, self.thresholds, self.labels = threshold, dict(thresholds or {}), labels
         # each stage: its own setting, else ``actions`` (both stages), else ``action`` (everything), else the defaults
         everything = {c: action for c in CATEGORIES} if action is not None else {}
-        given = _actions("actions", actions, {})
+        given = category_actions("actions", actions, {}, CATEGORIES)
         self.actions = {**DEFAULT_ACTIONS, **everything, **given}
-        self.input_actions = _actions("input_actions", input_actions,
-                                      {**DEFAULT_ACTIONS, **DEFAULT_INPUT_ACTIONS, **everything, **given})
+        self.input_actions = category_actions("input_actions", input_actions,
+                                              {**DEFAULT_ACTIONS, **DEFAULT_INPUT_ACTIONS, **everything, **given}, CATEGORIES)
         self._engine_args: dict[str, Any] = {"engine": engine, "model_type": model_type, "checkpoint": checkpoint,
                                              "huggingface_config_path": huggingface_config_path, "device": device}
         self._scorer = scorer
