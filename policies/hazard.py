@@ -132,17 +132,17 @@ class HazardPolicy:
         return self._verdict(scores, self.input_actions, how)
 
     def _check_reply(self, reply: str, ctx: PolicyContext) -> Verdict:
-        request = ctx.history[-1] if ctx.history else ""
-        texts = [reply, request] if request.strip() else [reply]
-        rows = self.model.predict(texts)
-        own = self._verdict(rows[0], self.output_actions, " in the reply")
+        # one text per call: the output gate checks a reply sentence by sentence, and the encoder remembers recent
+        # single texts, so the request is embedded once per turn, not once per sentence (and not at all after a refusal)
+        own = self._verdict(self.model.predict([reply])[0], self.output_actions, " in the reply")
         if PUSHBACK.search(reply):
             return Verdict(self.name, Action.ALLOW, own.score, "the reply refuses or points to help", category=own.category,
                            scores=own.scores)
-        if own.action != Action.ALLOW or len(rows) == 1:
+        request = ctx.history[-1] if ctx.history else ""
+        if own.action != Action.ALLOW or not request.strip():
             return own
         # the request was harmful and the reply goes along with it: what it answers makes it harmful
-        asked = self._verdict(rows[1], self.output_actions, " answered in the reply")
+        asked = self._verdict(self.model.predict([request])[0], self.output_actions, " answered in the reply")
         return asked if asked.action != Action.ALLOW else own
 
     def _verdict(self, scores: Mapping[str, float], actions: Mapping[str, Action], how: str) -> Verdict:
