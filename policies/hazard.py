@@ -18,6 +18,7 @@ a short refusal that says what the bot won't help with.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,7 +27,8 @@ from typing import Any
 from chatkit.policies.base import Action, PolicyContext, Stage, Verdict, category_actions, unit
 from chatkit.policies.context import PUSHBACK
 from chatkit.policies.engines.hazard import HazardModel
-from chatkit.policies.language import language_outside
+from chatkit.policies.hazard_messages import CARE, LANGUAGES, REFUSALS, WHAT
+from chatkit.policies.language import function_word_counts, language_outside
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +36,11 @@ CATEGORIES = ("violent_crimes", "nonviolent_crimes", "weapons", "child_exploitat
               "hate", "harassment", "privacy", "defamation", "intellectual_property", "specialized_advice", "jailbreak")
 DEFAULT_ACTIONS = {**{c: Action.BLOCK for c in CATEGORIES}, "self_harm": Action.RESPOND, "specialized_advice": Action.FLAG}
 DEFAULT_OUTPUT_ACTIONS = {"specialized_advice": Action.ALLOW, "jailbreak": Action.ALLOW}  # a reply is no jailbreak attempt
-WHAT = {"violent_crimes": "hurting people", "nonviolent_crimes": "crimes such as fraud, hacking or drugs",
-        "weapons": "weapons that can harm many people", "child_exploitation": "anything that sexualises or endangers children",
-        "sex_crimes": "sexual abuse or exploitation", "sexual": "sexual content", "self_harm": "self-harm",
-        "hate": "hateful content about groups of people", "harassment": "harassing, threatening or tracking a person",
-        "privacy": "finding or sharing a person's private information", "defamation": "false claims that could damage someone",
-        "intellectual_property": "pirating or copying protected work", "specialized_advice": "individual professional advice",
-        "jailbreak": "requests to set aside my guidelines"}
 # where the gate is not reached, self-harm may still decide alone when it is this sure: a person in crisis who is missed
 # is worse off than one who is offered help they did not need; other categories only name what the gate found
 ALONE = {"self_harm": 0.9}
-REFUSAL = "Sorry, I can't help with {what}. I'm happy to help with something else."
-CARE_MESSAGE = (
-    "I'm really sorry you're feeling this way, and I'm glad you told me. You don't have to go through this alone. "
-    "If you might act on these thoughts or are in danger, please call your local emergency number now. You can talk to "
-    "someone at a crisis line any time, free and in confidence: in the US call or text 988, in the UK and Ireland call "
-    "Samaritans on 116 123, and elsewhere findahelpline.com lists lines in your country. If you'd like to tell me what's "
-    "been happening, I'm here to listen.")
+REFUSAL = REFUSALS["en"]
+CARE_MESSAGE = CARE["en"]
 
 
 class HazardPolicy:
@@ -60,23 +50,25 @@ class HazardPolicy:
     def __init__(self, name: str = "hazard", *, action: Action | None = None, actions: Mapping[str, Action | str] | None = None,
                  input_actions: Mapping[str, Action | str] | None = None,
                  output_actions: Mapping[str, Action | str] | None = None, thresholds: Mapping[str, float] | None = None,
-                 care_message: str = CARE_MESSAGE, refusal: str = REFUSAL, turns: int = 1,
-                 languages: tuple[str, ...] | list[str] = ("en",), head: str | None = None, encoder_path: str | None = None,
-                 model: Any = None) -> None:
+                 care_message: str | None = None, refusal: str | None = None, turns: int = 1,
+                 languages: tuple[str, ...] | list[str] = ("en",), reply_language: str = "auto", head: str | None = None,
+                 encoder_path: str | None = None, model: Any = None) -> None:
         for key, value in (thresholds or {}).items():
             if key != "unsafe" and key not in CATEGORIES:
                 raise ValueError(f"thresholds: unknown category {key!r}; categories: unsafe, {', '.join(CATEGORIES)}")
             unit(f"thresholds.{key}", value)
         if isinstance(turns, bool) or not isinstance(turns, int) or not 0 <= turns <= 4:
             raise ValueError(f"turns must be a whole number from 0 to 4, not {turns!r}")
-        if not isinstance(care_message, str) or not care_message.strip():
+        if care_message is not None and (not isinstance(care_message, str) or not care_message.strip()):
             raise ValueError("care_message must be a non-empty text")
         try:
-            ok = isinstance(refusal, str) and bool(refusal.format(what="that").strip())
+            ok = refusal is None or (isinstance(refusal, str) and bool(refusal.format(what="that").strip()))
         except (KeyError, IndexError, ValueError):
             ok = False
         if not ok:
             raise ValueError("refusal must be a non-empty text; {what} in it names what the bot won't help with")
+        if reply_language != "auto" and reply_language not in LANGUAGES:
+            raise ValueError(f"reply_language must be auto or one of {', '.join(LANGUAGES)}, not {reply_language!r}")
         everything = {c: action for c in CATEGORIES} if action is not None else {}
         given = category_actions("actions", actions, {}, CATEGORIES)
         self.input_actions = category_actions("input_actions", input_actions, {**DEFAULT_ACTIONS, **everything, **given},
@@ -84,7 +76,9 @@ class HazardPolicy:
         self.output_actions = category_actions("output_actions", output_actions,
                                                {**DEFAULT_ACTIONS, **DEFAULT_OUTPUT_ACTIONS, **everything, **given}, CATEGORIES)
         self.name, self.turns, self.languages = name, turns, tuple(languages)
-        self.care_message, self.refusal_template = care_message.strip(), refusal
+        # a message the user configured is said in every language; the defaults follow the conversation's language
+        self.care_message, self.refusal_template = care_message.strip() if care_message else None, refusal
+        self.reply_language = reply_language
         self._thresholds = dict(thresholds or {})
         self._model = model
         self._model_args = {"head": Path(head) if head else None, "encoder_path": Path(encoder_path) if encoder_path else None}
@@ -103,13 +97,29 @@ class HazardPolicy:
     def threshold(self, head: str) -> float:
         return float(self._thresholds.get(head, self.model.meta["thresholds"].get(head, 0.5)))
 
-    def message(self, category: str, action: Action) -> str | None:
-        """What the user is told instead of a reply."""
+    def message(self, category: str, action: Action, language: str = "en") -> str | None:
+        """What the user is told instead of a reply, in ``language`` where the message is one of chatkit's own."""
+        if self.reply_language != "auto":
+            language = self.reply_language
+        language = language if language in LANGUAGES else "en"
         if action == Action.RESPOND:
-            return self.care_message
+            return self.care_message or CARE[language]
         if action == Action.BLOCK:
-            return self.refusal_template.format(what=WHAT.get(category, "that"))
+            return (self.refusal_template or REFUSALS[language]).format(what=WHAT[language].get(category, "that"))
         return None
+
+    def language_of(self, text: str) -> str:
+        """The language a user wrote in, for the message they get back; English when it is not clear."""
+        if self.reply_language != "auto" or not text.strip():
+            return self.reply_language if self.reply_language != "auto" else "en"
+        words = re.findall(r"\w+", text)
+        counts = function_word_counts(words)
+        best = max(counts, key=lambda lang: counts[lang])
+        # more of another language's little words than of English's: that language, though English ones ("me", "no")
+        # turn up in it too and would keep language_outside from being sure
+        if best != "en" and counts[best] > counts.get("en", 0) and counts[best] >= 0.2 * len(words):
+            return best
+        return language_outside(text, ("en",)) or "en"
 
     def check(self, text: str, ctx: PolicyContext) -> Verdict:
         if not text.strip():
@@ -129,23 +139,23 @@ class HazardPolicy:
             joined = rows[1]
             if joined["unsafe"] > scores["unsafe"]:
                 scores, how = joined, " (with the previous turn)"
-        return self._verdict(scores, self.input_actions, how)
+        return self._verdict(scores, self.input_actions, how, text)
 
     def _check_reply(self, reply: str, ctx: PolicyContext) -> Verdict:
         # one text per call: the output gate checks a reply sentence by sentence, and the encoder remembers recent
         # single texts, so the request is embedded once per turn, not once per sentence (and not at all after a refusal)
-        own = self._verdict(self.model.predict([reply])[0], self.output_actions, " in the reply")
+        request = ctx.history[-1] if ctx.history else ""
+        own = self._verdict(self.model.predict([reply])[0], self.output_actions, " in the reply", request or reply)
         if PUSHBACK.search(reply):
             return Verdict(self.name, Action.ALLOW, own.score, "the reply refuses or points to help", category=own.category,
                            scores=own.scores)
-        request = ctx.history[-1] if ctx.history else ""
         if own.action != Action.ALLOW or not request.strip():
             return own
         # the request was harmful and the reply goes along with it: what it answers makes it harmful
-        asked = self._verdict(self.model.predict([request])[0], self.output_actions, " answered in the reply")
+        asked = self._verdict(self.model.predict([request])[0], self.output_actions, " answered in the reply", request)
         return asked if asked.action != Action.ALLOW else own
 
-    def _verdict(self, scores: Mapping[str, float], actions: Mapping[str, Action], how: str) -> Verdict:
+    def _verdict(self, scores: Mapping[str, float], actions: Mapping[str, Action], how: str, said: str) -> Verdict:
         ranked = sorted(CATEGORIES, key=lambda c: scores.get(c, 0.0), reverse=True)
         unsafe = scores["unsafe"]
         gate = self.threshold("unsafe")
@@ -162,4 +172,5 @@ class HazardPolicy:
         category = max(found, key=lambda c: (actions[c], scores[c]))
         action = actions[category]
         return Verdict(self.name, action, max(unsafe, scores[category]), f"asks for {category.replace('_', ' ')}{how}",
-                       category=category, scores=all_scores, message=self.message(category, action))
+                       category=category, scores=all_scores,
+                       message=self.message(category, action, self.language_of(said)) if action >= Action.BLOCK else None)
