@@ -23,6 +23,9 @@ import json
 import random
 from pathlib import Path
 
+from hazard_lookalikes import LOOKALIKES
+from hazard_requests import MORE_HARMFUL, MORE_UNSAFE
+
 CATEGORIES = ("violent_crimes", "nonviolent_crimes", "weapons", "child_exploitation", "sex_crimes", "sexual", "self_harm",
               "hate", "harassment", "privacy", "defamation", "intellectual_property", "specialized_advice", "jailbreak")
 HEADS = ("unsafe", *CATEGORIES)
@@ -330,8 +333,8 @@ SAFE_PROMPTS = [
 
 def _rows_from_activities(rng: random.Random, per_activity: int) -> list[Row]:
     rows: list[Row] = []
-    for category, activities in HARMFUL.items():
-        for x in activities:
+    for category in HARMFUL:
+        for x in HARMFUL[category] + MORE_HARMFUL.get(category, []):
             for _, frame in rng.sample(FRAMES, per_activity):
                 rows.append((frame.format(x=x), {"unsafe": 1, **_only(category)}, 2.0))
     for x in BENIGN_ACTIVITIES:
@@ -385,8 +388,8 @@ def multi_turn(rng: random.Random) -> list[Row]:
 def samples(rng: random.Random, per_activity: int = 6) -> list[Row]:
     """The hand-written rows."""
     rows = _rows_from_activities(rng, per_activity) + _jailbreak_rows(rng) + multi_turn(rng)
-    rows += [(t, {"unsafe": 1, **_only(c)}, 3.0) for c, t in UNSAFE_PROMPTS]
-    rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in SAFE_PROMPTS]
+    rows += [(t, {"unsafe": 1, **_only(c)}, 3.0) for c, t in UNSAFE_PROMPTS + MORE_UNSAFE]
+    rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in SAFE_PROMPTS + LOOKALIKES]
     return rows + topic_rows(rng) + protective_rows()
 
 
