@@ -18,7 +18,7 @@ from typing import Any
 from chatkit.engine.base import Generation, GenerationStream
 from chatkit.engine.decoding import DecodingConfig
 from chatkit.engine.jobs import Job
-from chatkit.errors import GenerationError, LoraAdapterError
+from chatkit.errors import ChatkitError, GenerationError, LoraAdapterError
 from chatkit.models.lora import BASE
 from chatkit.types import Message, Role
 
@@ -120,6 +120,8 @@ class LocalEngine:
             while True:
                 kind, value = await queue.get()
                 if kind == "error":
+                    if isinstance(value, ChatkitError):  # the engine's own verdict on the request (a prompt too long)
+                        raise value
                     raise GenerationError(f"the model failed while generating: {type(value).__name__}: {value}") from value
                 if kind == "done":
                     break

@@ -103,8 +103,8 @@ def _write(name: str, adapter_dir: Path, weights: Path, base: BaseShape, out: Pa
         hf = key.removeprefix("base_model.model.").replace(f".lora_{part[-1].upper()}.weight", ".weight")
         target = names.get_name(hf, try_suffixes=(".weight",))
         if target is None:
-            raise LoraAdapterError(f"adapter {name!r} adapts {hf}, which a {base.arch} GGUF model does not have; "
-                                   "it was trained for another architecture")
+            raise LoraAdapterError(f"adapter {name!r} adapts {hf}, which the base model ({base.arch}, {base.blocks} layers) "
+                                   "does not have; it was trained for another base model")
         pairs.setdefault(target, {})[part] = value.astype(np.float32)
     writer = gguf.GGUFWriter(str(out) + ".part", base.arch)
     writer.add_type(gguf.GGUFType.ADAPTER)

@@ -7,9 +7,12 @@ Only the model thread calls into it (llama.cpp contexts are not thread-safe).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import functools
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,41 @@ from typing import Any
 from chatkit.errors import LoraAdapterError, ModelLoadError, one_line
 
 log = logging.getLogger(__name__)
+llama_log = logging.getLogger("chatkit.llama.cpp")  # llama.cpp's own messages, at DEBUG: it is chatty
+
+
+@functools.cache
+def _log_callback() -> Any:
+    """One ctypes callback for the process (llama.cpp keeps a single one) that hands llama.cpp's messages to logging
+    instead of stderr, where they would break a console chat. Created once and kept: llama.cpp calls it for ever."""
+    import llama_cpp as ll
+
+    @ll.llama_log_callback  # type: ignore[untyped-decorator]
+    def forward(level: int, text: bytes, user_data: Any) -> None:
+        llama_log.debug("%s", text.decode("utf-8", "replace").rstrip())
+
+    return forward
+
+
+@contextlib.contextmanager
+def _llama_errors() -> Iterator[list[str]]:
+    """The lines llama.cpp logs meanwhile, so a failure can say what llama.cpp said."""
+    lines: list[str] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    level = llama_log.level
+    llama_log.addHandler(handler)
+    llama_log.setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        llama_log.removeHandler(handler)
+        llama_log.setLevel(level)
+
+
+def _reason(lines: list[str]) -> str:
+    errors = [line for line in lines if "error" in line.lower() or "failed" in line.lower()]
+    return one_line(Exception(errors[-1]), 200) if errors else "no reason given"
 
 
 @dataclass(frozen=True)
@@ -48,13 +86,14 @@ class LlamaContext:
 
         self.ll = ll
         arch = gguf_architecture(file)
+        ll.llama_log_set(_log_callback(), ctypes.c_void_p(0))
         ll.llama_backend_init()
         params = ll.llama_model_default_params()
-        self.model = ll.llama_model_load_from_file(str(file).encode(), params)
+        with _llama_errors() as said:
+            self.model = ll.llama_model_load_from_file(str(file).encode(), params)
         if not self.model:
-            raise ModelLoadError(f"llama.cpp cannot load {file} (architecture {arch!r}): its architecture or tensor types may "
-                                 "be newer than this llama.cpp; update it (pip install -U llama-cpp-python) or set "
-                                 "model.engine = \"transformers\"")
+            raise ModelLoadError(f"llama.cpp cannot load {file} (architecture {arch!r}: {_reason(said)}); a newer llama.cpp "
+                                 "may (pip install -U llama-cpp-python), or set model.engine = \"transformers\"")
         self.vocab = ll.llama_model_get_vocab(self.model)
         self.n_vocab = int(ll.llama_vocab_n_tokens(self.vocab))
         self.n_ctx_train = int(ll.llama_model_n_ctx_train(self.model))
@@ -111,10 +150,11 @@ class LlamaContext:
         return bool(self.ll.llama_memory_seq_rm(self.memory, seq, start, -1))
 
     def load_adapter(self, name: str, file: Path) -> None:
-        handle = self.ll.llama_adapter_lora_init(self.model, str(file).encode())
+        with _llama_errors() as said:
+            handle = self.ll.llama_adapter_lora_init(self.model, str(file).encode())
         if not handle:
-            raise LoraAdapterError(f"adapter {name!r} does not fit this model ({file}: its tensors' names or shapes differ "
-                                   "from the base model's); it was trained for another base model")
+            raise LoraAdapterError(f"adapter {name!r} does not fit this model ({file}: {_reason(said)}); it was trained "
+                                   "for another base model")
         self._adapters[name] = handle
 
     def use_adapter(self, name: str | None) -> None:
@@ -137,9 +177,7 @@ class LlamaContext:
             ll.llama_batch_free(self.batch)
             ll.llama_free(self.ctx)
             self.ctx = None
-        for handle in self._adapters.values():
-            ll.llama_adapter_lora_free(handle)
-        self._adapters.clear()
+        self._adapters.clear()  # llama.cpp frees a model's adapters with it
         if self.model:
             ll.llama_model_free(self.model)
             self.model = None

@@ -225,9 +225,9 @@ class Scheduler:
 
     def _finish(self, slot: Slot) -> None:
         """The reply in ``slot`` is over; the slot keeps its cached tokens for the conversation's next turn."""
-        if slot.run is not None:
-            self._end(slot.run.job)
-        slot.run, slot.used = None, time.monotonic()
+        run, slot.run, slot.used = slot.run, None, time.monotonic()
+        if run is not None:  # after the slot is free: the caller may look as soon as it hears the job stopped
+            self._end(run.job)
 
     @staticmethod
     def _end(job: Job) -> None:
