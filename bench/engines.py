@@ -53,6 +53,7 @@ CONFIG = """
 path = "{model}"
 engine = "{engine}"
 max_batch = {batch}
+threads = {threads}
 [store]
 backend = "memory"
 [decoding]
@@ -66,8 +67,14 @@ rate_limit = 0
 """
 
 
-def settings_for(model: str, engine: str, batch: int) -> Settings:
-    return validate_settings({"model": {"path": model, "engine": engine, "max_batch": batch}, "store": {"backend": "memory"},
+def threads_for(engine: str, threads: int) -> int:
+    """llama.cpp engines all get --threads; the transformers engine keeps torch's default, as chatkit runs it today."""
+    return 0 if engine == "transformers" else threads
+
+
+def settings_for(model: str, engine: str, batch: int, threads: int) -> Settings:
+    return validate_settings({"model": {"path": model, "engine": engine, "max_batch": batch, "threads": threads_for(engine, threads)},
+                              "store": {"backend": "memory"},
                               "policies": {p: {"enabled": False} for p in ("hazard", "toxicity", "bias", "language", "pii",
                                                                             "context")}}, "bench")
 
@@ -175,10 +182,12 @@ def start_llama_server(binary: Path, file: Path, port: int, slots: int, threads:
     raise SystemExit("llama-server did not start; run it by hand to see why")
 
 
-def chatkit_serve(model: str, engine: str, batch: int, tokens: int, clients: list[int], tmp: Path) -> dict[int, float]:
+def chatkit_serve(model: str, engine: str, batch: int, threads: int, tokens: int, clients: list[int], tmp: Path
+                  ) -> dict[int, float]:
     port = free_port()
     config = tmp / f"{engine}.toml"
-    config.write_text(CONFIG.format(model=model, engine=engine, batch=batch, tokens=tokens, port=port, policies=NO_POLICIES))
+    config.write_text(CONFIG.format(model=model, engine=engine, batch=batch, threads=threads_for(engine, threads), tokens=tokens,
+                                    port=port, policies=NO_POLICIES))
     server = start_server(config, port)
     try:
         return asyncio.run(aggregate(f"http://127.0.0.1:{port}", clients, tokens, {}))
@@ -189,7 +198,7 @@ def chatkit_serve(model: str, engine: str, batch: int, tokens: int, clients: lis
 
 async def in_process(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    engines = {e: build_generator(settings_for(args.model, e, args.batch)) for e in ("transformers", "llamacpp")}
+    engines = {e: build_generator(settings_for(args.model, e, args.batch, args.threads)) for e in ("transformers", "llamacpp")}
     for name, g in engines.items():
         out[name] = {"single_tok_s": await single_stream(g, args.single_tokens)}
         ttft = await turn_ttft(g, 20)
@@ -209,13 +218,14 @@ def main() -> None:
     p.add_argument("--tokens", type=int, default=64, help="tokens per reply in the aggregate runs")
     p.add_argument("--single-tokens", type=int, default=128)
     p.add_argument("--batch", type=int, default=8, help="model.max_batch, and llama-server's -np")
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="threads of every llama.cpp engine")
     p.add_argument("--skip-serve", action="store_true", help="only the in-process measurements")
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = p.parse_args()
 
     file = resolve_gguf(args.model).file
     result: dict[str, Any] = {"model": args.model, "gguf": str(file), "tokens": args.tokens, "batch": args.batch,
+                              "threads": args.threads, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
                               "clients": args.clients, "cpu": platform.processor() or platform.machine(),
                               "cpus": os.cpu_count(), "load_during_run": os.getloadavg()}
     result["engines"] = asyncio.run(in_process(args))
@@ -236,8 +246,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             for engine in ("transformers", "llamacpp"):
                 print(f"  chatkit serve, {engine}", file=sys.stderr)
-                result["engines"][engine]["aggregate_tok_s"] = chatkit_serve(args.model, engine, args.batch, args.tokens,
-                                                                             args.clients, Path(tmp))
+                result["engines"][engine]["aggregate_tok_s"] = chatkit_serve(args.model, engine, args.batch, args.threads,
+                                                                             args.tokens, args.clients, Path(tmp))
     result["load_after_run"] = os.getloadavg()
     report(result, args.out)
 
