@@ -3,7 +3,7 @@
     python bench/engines.py [--model smollm2-135m] [--llama-server PATH] [--clients 1 4 8 16 32] [--tokens 64]
 
 Engines: chatkit's transformers engine (the GGUF dequantized, model.dtype auto), chatkit's llama.cpp engine (the GGUF
-as shipped), and, with --llama-server, llama.cpp's server (``-np`` = model.max_batch slots, the same threads). Measured:
+as shipped), and, with --llama-server, llama.cpp's server (``-np`` = model.max_batch slots); all with --threads. Measured:
 
 - single stream: one greedy reply of --single-tokens tokens (end of text forbidden), tokens/s after the first token,
   in process for chatkit's engines (``Generator.generate``), over HTTP for llama-server; llama-cpp-python's own
@@ -68,8 +68,9 @@ rate_limit = 0
 
 
 def threads_for(engine: str, threads: int) -> int:
-    """llama.cpp engines all get --threads; the transformers engine keeps torch's default, as chatkit runs it today."""
-    return 0 if engine == "transformers" else threads
+    """Every engine gets --threads (torch's for transformers): on a shared CPU, spinning threads of one engine would
+    otherwise measure the neighbours, not the engine."""
+    return threads
 
 
 def settings_for(model: str, engine: str, batch: int, threads: int) -> Settings:
@@ -190,7 +191,7 @@ def chatkit_serve(model: str, engine: str, batch: int, threads: int, tokens: int
                                     port=port, policies=NO_POLICIES))
     server = start_server(config, port)
     try:
-        return asyncio.run(aggregate(f"http://127.0.0.1:{port}", clients, tokens, {}))
+        return asyncio.run(aggregate(f"http://127.0.0.1:{port}", clients, tokens, {"model": model}))  # its base model's id
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(60)
