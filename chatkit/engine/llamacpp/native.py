@@ -149,6 +149,11 @@ class LlamaContext:
         """Drop sequence ``seq``'s KV entries from position ``start`` on; False if llama.cpp cannot cut it there."""
         return bool(self.ll.llama_memory_seq_rm(self.memory, seq, start, -1))
 
+    def copy(self, source: int, target: int) -> None:
+        """Sequence ``target`` becomes a copy of sequence ``source`` (each sequence has its own KV stream, so llama.cpp
+        copies the whole buffer, at the start of the next decode: a memcpy, far cheaper than decoding a prompt)."""
+        self.ll.llama_memory_seq_cp(self.memory, source, target, -1, -1)
+
     def load_adapter(self, name: str, file: Path) -> None:
         with _llama_errors() as said:
             handle = self.ll.llama_adapter_lora_init(self.model, str(file).encode())

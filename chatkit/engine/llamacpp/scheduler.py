@@ -5,7 +5,8 @@ every running reply and a chunk of every new prompt (``n_batch`` tokens in all);
 next step, a reply that ends (end of text, its token limit, its reader gone, the slot's context full) leaves it. Each
 reply's logits row goes through chatkit's own processor chain and sampling (``chatkit.engine.processors``), with its
 own seed. A slot keeps the tokens its sequence holds after a reply ends, so the conversation's next turn, whose prompt
-extends them, is given that slot and decodes only its new suffix.
+extends them, is given that slot and decodes only its new suffix; a new conversation starts from a copy of the slot
+that shares most of its prompt (the system prompt, usually).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Scheduler:
         self.ctx, self.eos = ctx, set(eos_ids)
         self.slots = [Slot(i) for i in range(ctx.n_seq)]
         self.reused_tokens = 0  # prompt tokens not decoded again thanks to a slot's cache (for tests and benchmarks)
+        self.copies = 0  # prompts that started from a copy of another slot's keys and values
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._waiting: list[Job] = []
         self._closing = False
@@ -123,12 +125,19 @@ class Scheduler:
             run = self._run(job)
             if run is None:
                 continue
+            # another slot, busy or not, may hold more of the prompt (the system prompt of a new conversation): copy it
+            donor, most = max(((s, _shared(s, job)) for s in self.slots), key=lambda p: p[1])
+            cached = slot.cached
+            if donor is not slot and most >= MIN_REUSE and most > shared:
+                self.ctx.copy(donor.seq, slot.seq)
+                cached, shared = donor.cached, most
+                self.copies += 1
             keep = min(shared, len(job.prompt) - 1)  # at least one prompt token is decoded: its logits start the reply
             if not self.ctx.forget(slot.seq, keep):
                 self.ctx.forget(slot.seq, 0)
                 keep = 0
             self.reused_tokens += keep
-            slot.cached, slot.adapter, slot.run = slot.cached[:keep], job.adapter, run
+            slot.cached, slot.adapter, slot.run = cached[:keep], job.adapter, run
             run.pending = job.prompt[keep:]
 
     def _run(self, job: Job) -> Run | None:

@@ -140,3 +140,16 @@ def test_auto_picks_llama_cpp_for_gguf_models_only(tiny_gguf_file: Path, llamacp
     assert local_engine(validate_settings(pinned, "test")) == "transformers"
     with pytest.raises(ConfigError, match="GGUF models only"):
         local_engine(validate_settings({"model": {"path": "tiny", "engine": "llamacpp"}}, "test"))
+
+
+async def test_a_new_conversation_starts_from_a_copy_of_a_shared_system_prompt(llamacpp: Any, generator: Any) -> None:
+    system = Message(Role.SYSTEM, "You are a friendly chat partner who likes books, music, cooking and long walks by the sea.")
+    long = asyncio.create_task(llamacpp.generate([system, Message(Role.USER, "tell me a long story")],
+                                                 GREEDY.with_overrides(max_new_tokens=300, min_new_tokens=300)))
+    while not any(s.run for s in llamacpp.scheduler.slots):
+        await asyncio.sleep(0.001)
+    copies = llamacpp.scheduler.copies
+    other = [system, Message(Role.USER, "what is your favourite book?")]
+    assert (await llamacpp.generate(other, GREEDY)).text == (await generator.generate(other, GREEDY)).text
+    assert llamacpp.scheduler.copies == copies + 1, "the busy slot's system prompt was copied, not decoded again"
+    await long
