@@ -42,14 +42,16 @@ def _llama_errors() -> Iterator[list[str]]:
     lines: list[str] = []
     handler = logging.Handler(logging.DEBUG)
     handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
-    level = llama_log.level
+    level, propagate = llama_log.level, llama_log.propagate
     llama_log.addHandler(handler)
-    llama_log.setLevel(logging.DEBUG)
+    llama_log.setLevel(logging.DEBUG)  # to hear them; kept from the application's handlers, which would print them
+    llama_log.propagate = False
     try:
         yield lines
     finally:
         llama_log.removeHandler(handler)
         llama_log.setLevel(level)
+        llama_log.propagate = propagate
 
 
 def _reason(lines: list[str]) -> str:
