@@ -3,8 +3,9 @@
 The layout follows llama.cpp's ``convert_lora_to_gguf.py``: ``general.type = "adapter"``, ``adapter.type = "lora"``,
 ``adapter.lora.alpha``, and per adapted weight ``<gguf name>.lora_a`` (peft's A, rank x in) and ``.lora_b`` (peft's B,
 out x rank). llama.cpp's Llama conversion permutes the rows of q and k for its rotary layout, so B of q and k is
-permuted the same way. The file is cached beside the adapter (or in the models directory when that folder is read-only),
-named by a hash of the adapter's weights and the base's shape, so a retrained adapter or another base converts anew.
+permuted the same way. The file is cached beside the adapter (in the models directory for a shipped adapter, or when
+the adapter's folder is read-only), named by a hash of the adapter's weights and the base's shape, so a retrained
+adapter or another base converts anew.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from chatkit.errors import LoraAdapterError, one_line
 from chatkit.hashing import sha256_file
 from chatkit.models.catalogue import models_dir
-from chatkit.models.lora import check_adapter_dir
+from chatkit.models.lora import bundled_adapter, check_adapter_dir
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,16 @@ def gguf_lora(name: str, adapter_dir: Path, base: BaseShape) -> Path:
         raise LoraAdapterError(f"adapter {name!r}: the llama.cpp engine reads adapter_model.safetensors, which {adapter_dir} "
                                "lacks; save the adapter with safetensors (peft's default)")
     key = hashlib.sha256(f"{sha256_file(weights)}:{base}".encode()).hexdigest()[:16]
-    for folder in (adapter_dir, models_dir() / "lora-gguf"):
+    shared = models_dir() / "lora-gguf"
+    # a shipped adapter lives inside the installed package, which is no place for a cache (nor, for an editable
+    # install, the source tree): its GGUF form goes to the models directory
+    shipped = adapter_dir.resolve().is_relative_to(bundled_adapter("").resolve())
+    folders = (shared,) if shipped else (adapter_dir, shared)
+    for folder in folders:
         cached = folder / f"adapter-{key}.gguf"
         if cached.is_file():
             return cached
-    for folder in (adapter_dir, models_dir() / "lora-gguf"):
+    for folder in folders:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             return _write(name, adapter_dir, weights, base, folder / f"adapter-{key}.gguf")
