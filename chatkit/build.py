@@ -17,9 +17,11 @@ from pathlib import Path
 
 from chatkit.config import Settings, StoreSettings
 from chatkit.engine.base import Generator
+from chatkit.engine.llamacpp.generator import LlamaCppGenerator, llama_cpp_available
 from chatkit.engine.remote import OpenAIBackend
 from chatkit.engine.transformers.generator import TransformersGenerator
 from chatkit.errors import ConfigError, ModelLoadError, StoreError
+from chatkit.models.resolve import is_gguf
 from chatkit.policies.base import PolicySet
 from chatkit.policies.errors import PolicyConfigError, PolicyLoadError
 from chatkit.policies.registry import build_policy_set
@@ -73,16 +75,36 @@ def parts(settings: Settings, *, announce: Callable[[str], None] | None = None) 
 
 
 def build_generator(settings: Settings, *, announce: Callable[[str], None] | None = None) -> Generator:
-    """The engine ``[model]`` names: the local transformers one, or a remote OpenAI-compatible server. Either way a
+    """The engine ``[model]`` names: a local one (transformers, or llama.cpp for GGUF models), or a remote
+    OpenAI-compatible server. Either way a
     reply that a policy asks to regenerate is retried up to ``policies.max_regenerations`` times."""
     m, a = settings.model, settings.adapters
     if m.backend == "openai":
         return OpenAIBackend.from_settings(settings, announce=announce)
+    if local_engine(settings) == "llamacpp":
+        if a.merge:
+            raise ConfigError(f"{settings.source}: adapters.merge is a transformers engine setting; the llama.cpp engine "
+                              "applies adapters per batch. Set merge = false or model.engine = \"transformers\"")
+        return LlamaCppGenerator.load(m.path or None, threads=m.threads, max_context_tokens=m.max_context_tokens,
+                                      adapters=a.paths, default_adapter=a.default or None, max_batch=m.max_batch,
+                                      announce=announce)
     return TransformersGenerator.load(m.path or None, device=m.device, dtype=m.dtype, threads=m.threads,
                                       max_context_tokens=m.max_context_tokens, adapters=a.paths,
                                       default_adapter=a.default or None, merge=a.merge, max_batch=m.max_batch,
                                       batch_wait_s=m.batch_wait_ms / 1000,
                                       prefix_cache_tokens=m.prefix_cache_tokens, announce=announce)
+
+
+def local_engine(settings: Settings) -> str:
+    """The local engine ``model.engine`` picks: ``auto`` is llamacpp for a GGUF model when llama-cpp-python is
+    installed, else transformers."""
+    engine = settings.model.engine
+    if engine == "auto":
+        return "llamacpp" if is_gguf(settings.model.path or None) and llama_cpp_available() else "transformers"
+    if engine == "llamacpp" and not is_gguf(settings.model.path or None):
+        raise ConfigError(f"{settings.source}: model.engine = \"llamacpp\" runs GGUF models only (a catalogue GGUF model "
+                          f"or a .gguf file), not {settings.model.path!r}; set model.engine = \"auto\" or \"transformers\"")
+    return engine
 
 
 def open_store(settings: StoreSettings) -> Store:

@@ -33,10 +33,14 @@ class _Section(BaseModel):
 class ModelSettings(_Section):
     path: str = Field("smollm2-135m", description="A catalogue name (smollm2-135m, tiny), a .gguf file, or a Hugging Face "
                                                    "model directory with a chat template; empty: the default, smollm2-135m.")
+    engine: Literal["auto", "transformers", "llamacpp"] = Field(
+        "auto", description="local backend: llamacpp runs a GGUF model (a catalogue GGUF model or a .gguf file) as shipped "
+                            "in llama.cpp (pip install 'chatkit[llamacpp]'); transformers runs any model in torch; auto: "
+                            "llamacpp for a GGUF model when llama-cpp-python is installed, else transformers.")
     device: str = Field("auto", pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$", description="auto, cpu, mps, cuda or cuda:N.")
     dtype: Literal["auto", "bfloat16", "float32", "float16"] = Field(
         "auto", description="auto: bfloat16 on GPUs and on CPUs with bf16 instructions, float32 elsewhere.")
-    threads: int = Field(0, ge=0, description="CPU threads for torch; 0 keeps torch's default.")
+    threads: int = Field(0, ge=0, description="CPU threads for torch (or llama.cpp); 0: torch's default (all cores for llama.cpp).")
     max_context_tokens: int = Field(2048, ge=0, description="Context window in tokens, at most the model's own; 0: the model's own "
                                                             "limit (8,192 for smollm2-135m: slow on a CPU as a chat grows).")
     max_batch: int = Field(8, ge=1, le=256, description="local backend: replies of different conversations generated together "

@@ -93,6 +93,32 @@ async def store(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest)
     await s.close()
 
 
+# -- the llama.cpp engine -----------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def tiny_gguf_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled tiny model written as a float32 GGUF file (tests/support/gguf_file.py): no download, and the same
+    weights as the transformers engine's ``generator``, so both engines can be held to the same replies."""
+    from gguf_file import write_gguf
+
+    return write_gguf(bundled_model_path(), tmp_path_factory.mktemp("gguf") / "tiny-chat.gguf")
+
+
+@pytest.fixture(scope="session")
+def llamacpp(tiny_gguf_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The llama.cpp engine on the tiny GGUF with the shipped tiny adapter, for the whole run; skipped (saying why)
+    where llama-cpp-python is not installed (``pip install '.[llamacpp]'``)."""
+    from chatkit.engine.llamacpp.generator import LlamaCppGenerator, llama_cpp_available
+
+    if not llama_cpp_available():
+        pytest.skip("llama-cpp-python is not installed (pip install '.[llamacpp]'); the llama.cpp engine is untested here")
+    with pytest.MonkeyPatch.context() as mp:  # the shipped adapter's GGUF form is cached in a throwaway models directory
+        mp.setenv("CHATKIT_MODELS_DIR", str(tmp_path_factory.mktemp("llamacpp-models")))
+        engine = LlamaCppGenerator.load(tiny_gguf_file, adapters={"bookshop-tiny": "bundled:bookshop-tiny"}, max_batch=4,
+                                        max_context_tokens=512)
+    yield engine
+    engine.scheduler.close()
+
+
 # -- the HTTP server ---------------------------------------------------------------------------------
 @pytest.fixture
 def serve(generator: TransformersGenerator, tmp_path: Path) -> Iterator[object]:

@@ -20,9 +20,14 @@ from chatkit.models.catalogue import models_dir
 
 log = logging.getLogger(__name__)
 
+GGUF_NAME = "model.gguf"  # a pulled catalogue model's GGUF file, kept beside its conversion
 
-def convert_gguf(gguf_file: Path, out: Path, *, card: dict[str, Any], readme: str | None = None, progress: bool = False) -> Path:
+
+def convert_gguf(gguf_file: Path, out: Path, *, card: dict[str, Any], readme: str | None = None, progress: bool = False,
+                 keep_gguf: bool = False) -> Path:
     """Dequantize ``gguf_file`` to float32 safetensors in ``out``, with its tokenizer and chat template.
+
+    ``keep_gguf`` moves the file itself into ``out`` too (``GGUF_NAME``): the llama.cpp engine loads it as shipped.
 
     float32 keeps the dequantized weights exactly; chatkit casts at load time (``model.dtype``).
     ``out`` is written whole or not at all: the directory is built beside it and renamed.
@@ -55,6 +60,8 @@ def convert_gguf(gguf_file: Path, out: Path, *, card: dict[str, Any], readme: st
         (tmp / MODEL_CARD).write_text(json.dumps({**card, "dtype": "float32"}, indent=2) + "\n")
         if readme:
             (tmp / "README.md").write_text(readme, encoding="utf-8")
+        if keep_gguf:
+            shutil.move(gguf_file, tmp / GGUF_NAME)
         tmp.chmod(0o755)  # mkdtemp's 0700 would hide a shared models directory from other users
         if out.exists():
             shutil.rmtree(out)

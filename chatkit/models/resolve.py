@@ -1,11 +1,13 @@
-"""One function turns what the user named into a model directory to load: a catalogue name (pulled the first
-time), a ``.gguf`` file (converted once) or a Hugging Face model directory."""
+"""What the user named, made loadable: ``resolve_model`` gives a model directory (a catalogue name pulled the first
+time, a ``.gguf`` file converted once, or a Hugging Face model directory); ``resolve_gguf`` gives the GGUF file itself,
+as shipped, for the llama.cpp engine."""
 
 from __future__ import annotations
 
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from chatkit.errors import ModelLoadError
@@ -20,7 +22,7 @@ from chatkit.models.catalogue import (
     catalogue_entry,
     check_model_dir,
 )
-from chatkit.models.convert import converted_gguf
+from chatkit.models.convert import GGUF_NAME, converted_gguf
 from chatkit.models.pull import pull
 
 log = logging.getLogger(__name__)
@@ -59,3 +61,38 @@ def _catalogue_name(path: Path) -> str | None:
         return "tiny"
     card = read_card(path)
     return card.get("name") if card.get("name") in CATALOGUE else None
+
+
+@dataclass(frozen=True)
+class GgufModel:
+    file: Path  # the GGUF file, as shipped
+    name: str | None  # the catalogue name, when it came from the catalogue
+    tokenizer_dir: Path | None  # a directory holding its Hugging Face tokenizer (a pulled model's), else None: read the file
+
+
+def is_gguf(spec: str | Path | None) -> bool:
+    """Whether ``spec`` names a GGUF model: a catalogue model shipped as GGUF, or a ``.gguf`` file."""
+    text = str(spec or DEFAULT_MODEL)
+    if text in CATALOGUE:
+        return CATALOGUE[text].member.endswith(".gguf")
+    return Path(text).suffix == ".gguf"
+
+
+def resolve_gguf(spec: str | Path | None, *, announce: Callable[[str], None] | None = None) -> GgufModel:
+    """The GGUF file ``spec`` names (a catalogue GGUF model, pulled if missing, or a ``.gguf`` path)."""
+    text = str(spec or DEFAULT_MODEL)
+    if text not in CATALOGUE:
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise ModelLoadError(f"GGUF file {path} does not exist; check model.path or --model")
+        return GgufModel(path, None, None)
+    if not is_gguf(text):
+        raise ModelLoadError(f"model {text} is not a GGUF model; use model.engine = \"transformers\" for it")
+    folder = resolve_model(text, announce=announce).path
+    if not (folder / GGUF_NAME).is_file():  # pulled by a chatkit that kept only the conversion
+        if os.environ.get(OFFLINE_ENV, "") not in ("", "0"):
+            raise ModelLoadError(f"{folder} holds no {GGUF_NAME} (pulled by an older chatkit) and chatkit may not download "
+                                 f"now; when online: `chatkit models pull {text} --force`, or set model.engine = \"transformers\"")
+        (announce or log.warning)(f"chatkit: {folder} has no GGUF file for the llama.cpp engine; pulling {text} again")
+        folder = pull(text, force=True)
+    return GgufModel(folder / GGUF_NAME, text, folder)

@@ -24,7 +24,7 @@ LAZY_ALLOWED = {
     ("chatkit.cli", "chatkit.adapters.telegram"),
     ("chatkit.cli", "chatkit.adapters.telegram.api"),
     # LogitsProcessor subclasses: importing them loads torch and transformers
-    ("chatkit.engine.transformers.generator", "chatkit.engine.transformers.processors"),
+    ("chatkit.engine.transformers.generator", "chatkit.engine.processors"),
 }
 
 

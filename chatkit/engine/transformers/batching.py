@@ -11,60 +11,21 @@ config, and no per-request seeds: it cannot carry chatkit's decoding.)
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from chatkit.engine.decoding import DecodingConfig
+from chatkit.engine.jobs import Job
+from chatkit.engine.processors import pick
 
 log = logging.getLogger(__name__)
 
 RECENT_S = 1.0  # a request this soon after the last one means several conversations are talking at once
-Send = Callable[[str, Any], None]  # ("tokens", [ids]) | ("error", exception) | ("done", None)
-
-
-@dataclass
-class Job:
-    """One reply to generate: what the model thread needs, and where its tokens go."""
-
-    prompt: list[int]
-    bot_replies: list[list[int]]
-    breakers: set[int]
-    decoding: DecodingConfig
-    adapter: str | None
-    cancel: threading.Event
-    send: Send
-    on_stopped: Callable[[], None] = lambda: None  # the model works on it no more (said once, from the model thread)
-    _stopped: bool = field(default=False, repr=False)
-    sent: bool = field(default=False, repr=False)  # some tokens went to the caller: it cannot be run again from the start
-    failed: bool = field(default=False, repr=False)
-
-    def emit(self, kind: str, value: Any) -> None:
-        if kind == "tokens":
-            if self.failed:
-                return
-            self.sent = True
-        with contextlib.suppress(RuntimeError):  # the caller's event loop is closed: nobody is listening any more
-            self.send(kind, value)
-
-    def fail(self, error: BaseException) -> None:
-        """This job, and only it, ends with ``error`` (said once); the model works on it no more."""
-        if not self.failed:
-            self.failed = True
-            self.emit("error", error)
-        self.stop()
-
-    def stop(self) -> None:
-        if not self._stopped:
-            self._stopped = True
-            with contextlib.suppress(RuntimeError):
-                self.on_stopped()
 
 
 class BatchRunner:
@@ -215,11 +176,8 @@ class RowSampler:
                 out[i, 0] = 0.0  # a finished row: generate pads it whatever is chosen
                 continue
             try:
-                row = chain(input_ids[i:i + 1, self.pads[i]:], scores[i:i + 1])
-                if self.greedy[i]:
-                    token = int(row.argmax(-1))
-                else:
-                    token = int(torch.multinomial(torch.softmax(row, dim=-1), 1, generator=self.generators[i]))
+                token = pick(chain, input_ids[i:i + 1, self.pads[i]:], scores[i:i + 1], greedy=self.greedy[i],
+                             generator=self.generators[i])
             except Exception as e:
                 if self.on_error is None:
                     raise

@@ -1,6 +1,7 @@
-"""One contract for every Generator: the local model, the remote backend in front of a real engine (``transformers
-serve`` with the same bundled model), and the test fakes the other suites stand on (a fake that broke the contract
-would make those suites prove nothing). What needs a real model (length limits, seeds) runs on the engines only.
+"""One contract for every Generator: the local model (transformers, and llama.cpp on the same weights as GGUF), the
+remote backend in front of a real engine (``transformers serve`` with the same bundled model), and the test fakes the
+other suites stand on (a fake that broke the contract would make those suites prove nothing). What needs a real model
+(length limits, seeds) runs on the engines only.
 
 LoRA adapters are an optional capability (``ServesLoraAdapters``): an engine that has it is asked through it, one
 that does not serves the base model and refuses any other name."""
@@ -22,17 +23,20 @@ GREEDY = DecodingConfig(temperature=0.0, max_new_tokens=24)
 PROMPT = [Message(Role.SYSTEM, "You are a friendly chat partner."), Message(Role.USER, "hello, how are you today?")]
 
 
-@pytest.fixture(params=["local", "remote"])
+ENGINES = {"local": "generator", "llamacpp": "llamacpp", "remote": "remote"}  # llamacpp skips where it is not installed
+
+
+@pytest.fixture(params=list(ENGINES))
 def backend(request: pytest.FixtureRequest) -> Generator:
     """The engines: what needs a real model runs on these."""
-    return request.getfixturevalue("generator" if request.param == "local" else "remote")  # type: ignore[no-any-return]
+    return request.getfixturevalue(ENGINES[request.param])  # type: ignore[no-any-return]
 
 
-@pytest.fixture(params=["local", "remote", "counting", "scripted", "slow"])
+@pytest.fixture(params=[*ENGINES, "counting", "scripted", "slow"])
 def any_generator(request: pytest.FixtureRequest) -> Generator:
     """Every Generator: the engines and the test fakes."""
-    if request.param in ("local", "remote"):
-        return request.getfixturevalue("generator" if request.param == "local" else "remote")  # type: ignore[no-any-return]
+    if request.param in ENGINES:
+        return request.getfixturevalue(ENGINES[request.param])  # type: ignore[no-any-return]
     if request.param == "counting":
         return CountingGenerator()
     if request.param == "scripted":

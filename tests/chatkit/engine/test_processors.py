@@ -12,7 +12,7 @@ from transformers import RepetitionPenaltyLogitsProcessor
 
 from chatkit import ConfigError, DecodingConfig
 from chatkit.engine.decoding import PRESETS
-from chatkit.engine.transformers.processors import (
+from chatkit.engine.processors import (
     CrossTurnBlock,
     DRYPenalty,
     FrequencyPresencePenalty,

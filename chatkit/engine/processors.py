@@ -1,8 +1,9 @@
 """Logits processors that keep a reply from repeating itself, and the chain that orders them.
 
-Each is a ``transformers`` LogitsProcessor over ``input_ids`` (prompt + reply so far) and the
-next-token ``scores``. ``prompt_len`` marks where the reply starts, so a processor can look at
-the reply alone: the CTRL penalty of ``transformers`` punishes every token of the prompt,
+Both local engines (transformers and llama.cpp) run every reply's logits row through this chain and ``pick``, so a
+reply's decoding is the same whichever engine computes the logits. Each is a ``transformers`` LogitsProcessor over
+``input_ids`` (prompt + reply so far) and the next-token ``scores``. ``prompt_len`` marks where the reply starts, so a
+processor can look at the reply alone: the CTRL penalty of ``transformers`` punishes every token of the prompt,
 punctuation and function words included, which is what makes it wreck fluency.
 
 Penalties and bans run first, the library's own sampling warpers (temperature, top-k, top-p,
@@ -176,3 +177,13 @@ def build_processors(d: DecodingConfig, *, prompt_len: int, bot_replies: Sequenc
         if d.min_p:
             chain.append(MinPLogitsWarper(d.min_p))
     return LogitsProcessorList(chain)
+
+
+def pick(chain: LogitsProcessorList, ids: torch.LongTensor, scores: torch.FloatTensor, *, greedy: bool,
+         generator: torch.Generator | None) -> int:
+    """The next token of one reply: ``scores`` (1 x vocab) through its chain, then the greedy choice or a draw with the
+    reply's own generator. ``ids`` (1 x n) is the prompt and the reply so far."""
+    row = chain(ids, scores) if chain else scores
+    if greedy:
+        return int(row.argmax(-1))
+    return int(torch.multinomial(torch.softmax(row, dim=-1), 1, generator=generator))
