@@ -1,6 +1,7 @@
 """The HTTP server's cost: `chatkit serve` (a real process) against `ChatBot` called directly, same work.
 
     python bench/http_api.py [--model tiny] [--concurrency 1 8 32] [--requests 64] [--max-new-tokens 32] [--policies default]
+                                [--engine auto]
 
 Each request is a new conversation with the same kind of message, answered greedily with a fixed
 reply length (min = max new tokens), so every request does the same work. Directly: `ChatBot.stream`
@@ -36,6 +37,7 @@ from chatkit.testing import free_port, wait_until_serving
 CONFIG = """
 [model]
 path = "{model}"
+engine = "{engine}"
 [store]
 path = "{store}"
 [decoding]
@@ -137,14 +139,16 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=64, help="requests per concurrency level and path")
     p.add_argument("--max-new-tokens", type=int, default=32)
     p.add_argument("--policies", choices=["default", "none"], default="default", help="the default policies, or none")
+    p.add_argument("--engine", choices=["auto", "transformers", "llamacpp"], default="auto", help="model.engine")
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = p.parse_args()
 
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "chatkit.toml"
-        config.write_text(CONFIG.format(model=args.model, store=Path(tmp) / "bench.sqlite3", tokens=args.max_new_tokens,
-                                        port=port, policies=NO_POLICIES if args.policies == "none" else ""))
+        config.write_text(CONFIG.format(model=args.model, engine=args.engine, store=Path(tmp) / "bench.sqlite3",
+                                        tokens=args.max_new_tokens, port=port,
+                                        policies=NO_POLICIES if args.policies == "none" else ""))
         rows = asyncio.run(measure(args, config, port))
 
     print(f"\nchatkit serve vs ChatBot.stream: {args.model}, {args.max_new_tokens} tokens a reply, {args.policies} policies, "
@@ -157,8 +161,9 @@ def main() -> None:
               f"{d['ttfb_p50_ms']:>10.0f} / {h['ttfb_p50_ms']:<10.0f} | {h['ttfb_p95_ms']:>16.0f} | "
               f"{d['latency_p50_ms']:>12.0f} / {h['latency_p50_ms']:<11.0f}")
     args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / f"http-{args.model}-{args.policies}.json"
-    out.write_text(json.dumps({"model": args.model, "max_new_tokens": args.max_new_tokens, "policies": args.policies,
+    out = args.out / f"http-{args.model}-{args.engine}-{args.policies}.json"
+    out.write_text(json.dumps({"model": args.model, "engine": args.engine, "max_new_tokens": args.max_new_tokens,
+                               "policies": args.policies,
                                "requests": args.requests, "cpu": platform.processor() or platform.machine(),
                                "cpus": os.cpu_count(), "rows": rows}, indent=2) + "\n")
     print(f"wrote {out}")
