@@ -1,6 +1,6 @@
 """Train the chat adapter shipped for the default model (``chatkit/assets/adapters/chat``) on CPU.
 
-    python tools/make_chat_data.py --count 440 --seed 0 --max-chars 650 > examples/chat.jsonl
+    python tools/make_chat_data.py --count 135 --seed 0 --max-chars 450 > examples/chat.jsonl
     nice -n 10 python tools/train_chat_adapter.py --data examples/chat.jsonl --out chatkit/assets/adapters/chat
 
 The settings below are the shipped adapter's: rank 16 on every linear projection (attention and MLP), one epoch,
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from chatkit.models.lora_train import LoraSettings, train_lora
 
-SETTINGS = LoraSettings(epochs=1, lr=1.5e-3, rank=16, alpha=32, dropout=0.05, batch_size=4, max_tokens=384, heldout=0.05, seed=0)
+SETTINGS = LoraSettings(epochs=1, lr=2.5e-3, rank=16, alpha=32, dropout=0.05, batch_size=4, max_tokens=384, heldout=0.05, seed=0)
 
 
 def main() -> None:
