@@ -1,103 +1,75 @@
-"""Does the chat hold together? Held-out bits per byte and scripted multi-turn probes, per model.
+"""Does the chat hold together? Scripted multi-turn probes through ``ChatBot.reply``, per model and setup, and the held-out
+loss of the shipped chat adapter's own split.
 
     pip install '.[bench]'
-    python bench/dialogue.py [--models tiny smollm2-135m] [--setups raw chatkit] [--out bench/results/dialogue.json]
+    python bench/dialogue.py [--models smollm2-135m tiny] [--setups base chat] [--out bench/results/dialogue.json]
 
-- bits per byte of the bot's side of held-out chitchat conversations (the split the bundled model
-  never trained on): the model's summed negative log-likelihood of each reply (its end-of-turn
-  included), divided by the reply's UTF-8 bytes, so models with different tokenizers compare;
-- scripted probes, scored automatically, each run through ``ChatBot.reply``:
-  recall (a name, a city or a dog's name said 1-5 turns earlier, then asked for), the same eight
-  turns later in a window too small to hold it, without and with ``chat.notes``, persona (a
-  system prompt that asks for a pirate, a chef, a cat ...: do its words show up), answering the
-  question asked (simple questions with a keyword answer), and over two 10-turn small-talk chats:
-  replies that open like an earlier reply (same first three words), replies that hit
-  max_new_tokens, and of those the ones left cut mid-sentence.
-- setups: ``raw`` is the bare model (greedy, no system prompt of chatkit's, no policies, the old
-  64-token limit); ``chatkit`` is chatkit's defaults (config defaults: system prompt, preset,
-  policies, sentence-complete replies).
+Setups: ``chat`` is chatkit's defaults (config defaults: system prompt, ``balanced`` preset, policies, and the shipped
+chat adapter where one fits the model); ``base`` is the same with ``[adapters] default = "base"``; ``raw`` is the bare
+model (greedy, no system prompt, no policies, 64 tokens). Probes (``dialogue_probes.py``, written apart from the
+adapter's training data), 110 per setup:
 
-Earlier turns of a probe are written into the store directly (scripted replies), so only the
-question is generated: the probe measures recall, not how the model chatted before.
+- recall: a fact (name, city, pet, job, plan, drink, instrument ...) said 1 to 8 turns before the question, 24 probes;
+- invented facts: a user who never gave a name asks for it (8), and the bot is asked about its own name, family, home
+  and weekend (4): does it claim a name for the user, or a life of its own?
+- answers: 20 simple questions with a keyword answer; persona: 10 system prompts, do their words show up;
+- goodbye: 6 farewells, answered in at most 40 words with a farewell;
+- small talk: two 10-turn chats: replies of at most 60 words, median words, replies that open like one of the bot's last
+  three (first three words), replies cut at max_new_tokens;
+- greedy: the two small-talk chats again with the ``greedy`` preset: replies that loop (a three-word sequence three
+  times, or a previous reply's first eight words again).
+
+Recall, invented facts, answers, persona and goodbye replies get at most 64 new tokens (the keyword comes early); small
+talk gets the preset's own limit, since its length is measured. Earlier turns of a probe are written into the store
+directly (scripted replies), so only the question is generated. Independent probes run concurrently, so the engine
+batches them.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-import math
 import platform
+import random
 import re
+import statistics
 import time
 from pathlib import Path
 
+import dialogue_probes as P  # bench/ is on the path when the script runs
 import torch
 
-from chatkit import ChatBot, MemoryStore, Settings, StoredMessage, TransformersGenerator
+from chatkit import ChatBot, DecodingConfig, MemoryStore, Settings, StoredMessage, TransformersGenerator
 from chatkit.build import policies_from_settings
-from chatkit.models.lora_train import encode_chat
-from chatkit.turn.notes import SelfNotes
+from chatkit.engine.decoding import preset
+from chatkit.models.cards import ADAPTER_CARD, read_card
+from chatkit.models.lora import CHAT, bundled_adapter
+from chatkit.models.lora_train import encode_chat, read_chats, split_heldout
 from chatkit.types import Role
 
-FACTS = [  # (what the user says, the question, the word the answer must contain)
-    ("My name is Anna.", "What is my name?", "anna"),
-    ("I live in Lisbon.", "Which city do I live in?", "lisbon"),
-    ("My dog is called Biscuit.", "What is my dog called?", "biscuit"),
-    ("My name is Marcus.", "Do you remember my name?", "marcus"),
-    ("I moved to Toronto last year.", "Where did I move to last year?", "toronto"),
-    ("I have a cat named Pepper.", "What is my cat's name?", "pepper"),
-]
-FILLER = [  # scripted small talk between the fact and the question
-    ("How are you today?", "I'm doing well, thanks for asking."),
-    ("The weather is nice.", "It sounds like a lovely day to be outside."),
-    ("I had pasta for lunch.", "Pasta is a great choice for lunch."),
-    ("I'm a bit tired.", "I hope you get some rest soon."),
-    ("I watched a movie yesterday.", "That sounds like a relaxing evening."),
-]
-PERSONAS = [  # (system prompt, user message, words that show the persona)
-    ("You are a pirate. Always talk like a pirate.", "How was your day?",
-     r"\b(arr+|ahoy|matey|aye|ye|treasure|ship|sea|captain|sail\w*|pirate\w*)\b"),
-    ("You are a pirate. Always talk like a pirate.", "What should I eat for dinner?",
-     r"\b(arr+|ahoy|matey|aye|ye|treasure|ship|sea|captain|sail\w*|pirate\w*)\b"),
-    ("You are a chef who loves cooking. Talk about food whenever you can.", "What do you do on weekends?",
-     r"\b(cook\w*|food|recipe\w*|dish\w*|kitchen|bak\w*|meal\w*|ingredient\w*|chef)\b"),
-    ("You are a cat. You answer as a cat would.", "What is your favourite thing to do?",
-     r"\b(meow\w*|purr\w*|nap\w*|mice|mouse|whisker\w*|paw\w*|cat|yarn|sleep\w*)\b"),
-    ("You are an astronaut on the International Space Station.", "What can you see right now?",
-     r"\b(earth|space|stars?|orbit\w*|station|planet\w*|astronaut\w*|window)\b"),
-    ("You are a football coach. Relate everything to football.", "How can I learn faster?",
-     r"\b(football|team\w*|practi[cs]e\w*|coach\w*|game\w*|train\w*|play\w*|field|goal\w*)\b"),
-]
-QUESTIONS = [
-    ("What is the capital of France?", r"paris"),
-    ("How many days are there in a week?", r"\b(seven|7)\b"),
-    ("What colour is the sky on a clear day?", r"\bblue\b"),
-    ("What do bees make?", r"\bhoney\b"),
-    ("What is two plus two?", r"\b(four|4)\b"),
-    ("Which animal says woof?", r"\bdogs?\b"),
-    ("What season comes after winter?", r"\bspring\b"),
-    ("What is frozen water called?", r"\bice\b"),
-    ("What do you use to write on paper?", r"\b(pens?|pencils?)\b"),
-    ("What is the opposite of hot?", r"\bcold\b"),
-]
-SMALL_TALK = ["hi!", "how are you?", "what do you like to do?", "do you have any pets?", "what did you eat today?",
-              "what is your favourite movie?", "do you like music?", "where would you like to travel?",
-              "what are you doing this weekend?", "it was nice talking to you"]
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def bits_per_byte(generator: TransformersGenerator, conversations: list[list[str]], limit: int) -> float:
-    nats, n_bytes = 0.0, 0
-    with torch.inference_mode():
-        for turns in conversations[:limit]:
-            chat = [{"role": "user" if i % 2 == 0 else "assistant", "content": t} for i, t in enumerate(turns)]
-            ids, labels = encode_chat(generator.tokenizer, chat, 768)
-            logits = generator.model(torch.tensor([ids])).logits[0, :-1].float()
+def heldout_loss(generator: TransformersGenerator, adapter: str | None, card: dict[str, object]) -> float:
+    """Mean loss per assistant token on the held-out split recorded in the adapter's card (the data and seed it names)."""
+    settings = card["settings"]
+    assert isinstance(settings, dict)
+    chats, _ = read_chats(ROOT / str(card["data"]))
+    held, _ = split_heldout(chats, float(settings["heldout"]), random.Random(int(settings["seed"])))
+    nll, count = 0.0, 0
+    model = generator.model
+    if adapter is not None:
+        model.set_adapter(adapter)
+    with torch.inference_mode(), model.disable_adapter() if adapter is None else contextlib.nullcontext():
+        for chat in held:
+            ids, labels = encode_chat(generator.tokenizer, chat, int(settings["max_tokens"]), str(card["system_prompt"]))
+            logits = model(torch.tensor([ids])).logits[0, :-1].float()
             target = torch.tensor(labels[1:])
-            nats += torch.nn.functional.cross_entropy(logits, target, ignore_index=-100, reduction="sum").item()
-            kept = generator.tokenizer.decode([t for t in labels if t != -100], skip_special_tokens=True)
-            n_bytes += len(kept.encode())
-    return nats / math.log(2) / n_bytes
+            nll += torch.nn.functional.cross_entropy(logits, target, ignore_index=-100, reduction="sum").item()
+            count += int((target != -100).sum())
+    return nll / count
 
 
 def make_bot(generator: TransformersGenerator, setup: str) -> ChatBot:
@@ -106,7 +78,10 @@ def make_bot(generator: TransformersGenerator, setup: str) -> ChatBot:
                             policies={name: {"enabled": False} for name in ("hazard", "toxicity", "bias", "language", "pii")})
     else:
         settings = Settings()
-    return ChatBot(generator, settings=settings, store=MemoryStore(), policies=policies_from_settings(settings, load=True))
+    view = TransformersGenerator(generator.model, generator.tokenizer, name=generator.name,
+                                 max_context_tokens=generator.max_context_tokens, adapters=generator.adapters,
+                                 default_adapter=CHAT if setup == "chat" else None)
+    return ChatBot(view, settings=settings, store=MemoryStore(), policies=policies_from_settings(settings, load=True))
 
 
 async def seed_history(bot: ChatBot, key: str, pairs: list[tuple[str, str]]) -> None:
@@ -115,142 +90,132 @@ async def seed_history(bot: ChatBot, key: str, pairs: list[tuple[str, str]]) -> 
                                  for role, text in ((Role.USER, u), (Role.ASSISTANT, a))])
 
 
-async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
-    from chatkit import DecodingConfig
+async def ask(bot: ChatBot, key: str, history: list[tuple[str, str]], question: str, decoding: DecodingConfig,
+              system: str | None = None) -> str:
+    await seed_history(bot, key, history)
+    if system is not None:
+        await bot.set_system_prompt(key, system)
+    return (await bot.reply(key, question, decoding=decoding)).text
 
-    decoding: DecodingConfig = bot.decoding.with_overrides(seed=seed) if not bot.decoding.greedy else bot.decoding
-    examples: dict[str, list[str]] = {}
+
+async def talk(bot: ChatBot, key: str, messages: list[str], decoding: DecodingConfig) -> list[tuple[str, str | None]]:
+    out = []
+    for message in messages:
+        answer = await bot.reply(key, message, decoding=decoding)
+        out.append((answer.text, answer.finish_reason))
+    return out
+
+
+def share(xs: list[bool]) -> float:
+    return round(sum(xs) / len(xs), 3) if xs else float("nan")
+
+
+async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
+    short = bot.decoding.with_overrides(max_new_tokens=min(64, bot.decoding.max_new_tokens))
+    short = short if short.greedy else short.with_overrides(seed=seed)
+    recall_jobs = [(i, d) for i in range(len(P.FACTS)) for d in sorted({i % 8 + 1, (i + 4) % 8 + 1})]
+    jobs = [ask(bot, f"recall-{i}-{d}", [(P.FACTS[i][0], "Nice to know!"), *P.FILLER[: d - 1]], P.FACTS[i][1], short)
+            for i, d in recall_jobs]
+    jobs += [ask(bot, f"noname-{i}", P.NO_NAME_HISTORY, q, short) for i, q in enumerate(P.NO_NAME_QUESTIONS)]
+    jobs += [ask(bot, f"self-{i}", [], q, short) for i, q in enumerate(P.SELF_QUESTIONS)]
+    jobs += [ask(bot, f"qa-{i}", [], q, short) for i, (q, _) in enumerate(P.QUESTIONS)]
+    jobs += [ask(bot, f"persona-{i}", [], m, short, system=s) for i, (s, m, _) in enumerate(P.PERSONAS)]
+    jobs += [ask(bot, f"bye-{i}", P.FILLER[i % 3: i % 3 + 2], m, short) for i, m in enumerate(P.GOODBYES)]
+    greedy = preset("greedy")
+    chats = [talk(bot, f"talk-{i}", m, bot.decoding if bot.decoding.greedy else bot.decoding.with_overrides(seed=seed + i))
+             for i, m in enumerate(P.SMALL_TALK)]
+    chats += [talk(bot, f"greedy-{i}", m, greedy) for i, m in enumerate(P.SMALL_TALK)]
+    results = await asyncio.gather(*jobs, *chats)
+    single, talks = list(results[: len(jobs)]), list(results[len(jobs):])
+    recall_replies = single[: len(recall_jobs)]
+    rest = single[len(recall_jobs):]
+    noname, rest = rest[: len(P.NO_NAME_QUESTIONS)], rest[len(P.NO_NAME_QUESTIONS):]
+    own, rest = rest[: len(P.SELF_QUESTIONS)], rest[len(P.SELF_QUESTIONS):]
+    qa, rest = rest[: len(P.QUESTIONS)], rest[len(P.QUESTIONS):]
+    persona, byes = rest[: len(P.PERSONAS)], rest[len(P.PERSONAS):]
 
     recall: dict[int, list[bool]] = {}
-    for i, (fact, question, answer) in enumerate(FACTS):
-        for distance in range(1, 6):
-            key = f"recall-{i}-{distance}"
-            await seed_history(bot, key, [(fact, "Nice to know!"), *FILLER[: distance - 1]])
-            reply = (await bot.reply(key, question, decoding=decoding)).text
-            recall.setdefault(distance, []).append(answer in reply.lower())
-            if distance == 3:
-                examples.setdefault("recall", []).append(f"{question} -> {reply}")
-
-    # facts that left the context window (a small window, eight turns later): does chat.notes bring them back?
-    beyond: dict[str, list[bool]] = {"without_notes": [], "with_notes": []}
-    if isinstance(bot.generator, TransformersGenerator):
-        for mode in beyond:
-            small = TransformersGenerator(bot.generator.model, bot.generator.tokenizer, name="small-window",
-                                          max_context_tokens=decoding.max_new_tokens + 160)
-            windowed = ChatBot(small, settings=bot.settings, store=MemoryStore(), policies=bot.policies,
-                               on_drop=SelfNotes() if mode == "with_notes" else None)
-            for i, (fact, question, answer) in enumerate(FACTS):
-                await seed_history(windowed, f"far-{i}", [(fact, "Nice to know!"), *(FILLER * 2)[:8]])
-                reply = (await windowed.reply(f"far-{i}", question, decoding=decoding)).text
-                beyond[mode].append(answer in reply.lower())
-            await small.aclose()
-
-    persona = []
-    for i, (system, message, words) in enumerate(PERSONAS):
-        await bot.set_system_prompt(f"persona-{i}", system)
-        reply = (await bot.reply(f"persona-{i}", message, decoding=decoding)).text
-        persona.append(bool(re.search(words, reply, re.IGNORECASE)))
-        examples.setdefault("persona", []).append(f"[{system}] {message} -> {reply}")
-
-    answered = []
-    for i, (question, answer) in enumerate(QUESTIONS):
-        reply = (await bot.reply(f"qa-{i}", question, decoding=decoding)).text
-        answered.append(bool(re.search(answer, reply, re.IGNORECASE)))
-        examples.setdefault("qa", []).append(f"{question} -> {reply}")
-
-    openers, hit_limit, cut, replies = [], [], [], []
-    for run in range(2):
-        seen: set[str] = set()
-        for message in SMALL_TALK:
-            answer = await bot.reply(f"talk-{run}", message, decoding=decoding.with_overrides(
-                seed=None if decoding.seed is None else decoding.seed + run))
-            reply = answer.text
-            opener = " ".join(re.findall(r"[a-z']+", reply.lower())[:3])
-            openers.append(bool(opener) and opener in seen)
-            seen.add(opener)
-            hit_limit.append(answer.finish_reason == "length")
-            cut.append(hit_limit[-1] and not re.search(r"[.!?…][\"')\]*]*$", reply))
-            replies.append(reply)
-    examples["small_talk"] = replies[:10]
-
-    def share(xs: list[bool]) -> float:
-        return round(sum(xs) / len(xs), 3)
-
-    return {"recall": share([x for v in recall.values() for x in v]),
-            "recall_by_distance": {str(d): share(v) for d, v in recall.items()},
-            "recall_beyond_window": share(beyond["without_notes"]) if beyond["without_notes"] else None,
-            "recall_beyond_window_notes": share(beyond["with_notes"]) if beyond["with_notes"] else None,
-            "persona": share(persona), "answers": share(answered),
-            "repeated_opener": share(openers), "hit_token_limit": share(hit_limit), "cut_mid_sentence": share(cut),
-            "examples": examples}
+    for (i, d), reply in zip(recall_jobs, recall_replies, strict=True):
+        recall.setdefault(d, []).append(bool(re.search(P.FACTS[i][2], reply, re.IGNORECASE)))
+    small = [r for chat in talks[: len(P.SMALL_TALK)] for r in chat]
+    openers, lengths = [], []
+    for chat in talks[: len(P.SMALL_TALK)]:
+        previous: list[str] = []
+        for text, _ in chat:
+            openers.append(bool(P.opener(text)) and P.opener(text) in {P.opener(p) for p in previous[-3:]})
+            previous.append(text)
+            lengths.append(P.words(text))
+    looping, chats_looping = [], 0
+    for chat in talks[len(P.SMALL_TALK):]:
+        previous = []
+        for text, _ in chat:
+            looping.append(P.loops(text, previous))
+            previous.append(text)
+        chats_looping += any(looping[-len(chat):])
+    return {
+        "recall_1_5": share([x for d, v in recall.items() if d <= 5 for x in v]),
+        "recall_6_8": share([x for d, v in recall.items() if d > 5 for x in v]),
+        "recall_by_distance": {str(d): share(v) for d, v in sorted(recall.items())},
+        "invented_user_name": share([P.invents_user_name(r) for r in noname]),
+        "invented_own_life": share([P.invents_own_life(r) for r in own]),
+        "answers": share([bool(re.search(a, r, re.IGNORECASE)) for (_, a), r in zip(P.QUESTIONS, qa, strict=True)]),
+        "persona": share([bool(re.search(w, r, re.IGNORECASE)) for (_, _, w), r in zip(P.PERSONAS, persona, strict=True)]),
+        "goodbye": share([P.words(r) <= 40 and bool(P.GOODBYE_WORDS.search(r)) for r in byes]),
+        "small_talk_le_60_words": share([n <= 60 for n in lengths]), "small_talk_median_words": statistics.median(lengths),
+        "repeated_opener": share(openers), "hit_token_limit": share([reason == "length" for _, reason in small]),
+        "greedy_loops": share(looping), "greedy_chats_looping": chats_looping,
+        "probes": len(single) + sum(len(c) for c in talks),
+        "examples": {"recall": recall_replies[:6], "no_name": noname[:4], "own_life": own, "qa": qa[:5], "persona": persona[:5],
+                     "goodbye": byes[:3], "small_talk": [t for t, _ in small[:10]],
+                     "greedy": [t for t, _ in talks[len(P.SMALL_TALK)][:6]]},
+    }
 
 
 async def run(args: argparse.Namespace) -> list[dict[str, object]]:
-    from _heldout import heldout_conversations
-
-    conversations = heldout_conversations()
     rows = []
+    card = read_card(bundled_adapter(CHAT), ADAPTER_CARD)
     for name in args.models:
         t0 = time.perf_counter()
-        generator = TransformersGenerator.load(name, device="cpu", shipped_adapters=False)
+        generator = TransformersGenerator.load(name, device="cpu")
         load_s = time.perf_counter() - t0
-        bpb = bits_per_byte(generator, conversations, args.conversations)
+        has_chat = CHAT in generator.adapters
         for setup in args.setups:
+            if setup == "chat" and not has_chat:
+                print(f"{name}: no chat adapter fits this model; the chat setup would be the base one, skipped", flush=True)
+                continue
             t0 = time.perf_counter()
             result = await probes(make_bot(generator, setup), args.seed)
-            rows.append({"model": name, "setup": setup, "bits_per_byte": round(bpb, 3), "load_s": round(load_s, 1),
+            loss = round(heldout_loss(generator, CHAT if setup == "chat" else None, card), 4) if has_chat and args.heldout else None
+            rows.append({"model": name, "setup": setup, "heldout_loss": loss, "load_s": round(load_s, 1),
                          "probe_s": round(time.perf_counter() - t0, 1), **result})
             print_row(rows[-1])
         await generator.aclose()
     return rows
 
 
-COLUMNS = ["model", "setup", "bits_per_byte", "recall", "recall_beyond_window", "recall_beyond_window_notes", "persona", "answers",
-           "repeated_opener", "hit_token_limit", "cut_mid_sentence"]
+COLUMNS = ["model", "setup", "heldout_loss", "recall_1_5", "recall_6_8", "invented_user_name", "invented_own_life", "answers",
+           "persona", "goodbye", "small_talk_le_60_words", "small_talk_median_words", "repeated_opener", "hit_token_limit",
+           "greedy_loops", "greedy_chats_looping", "probes", "probe_s"]
 
 
 def print_row(row: dict[str, object]) -> None:
     print(" | ".join(str(row[c]) for c in COLUMNS), flush=True)
 
 
-def plot(rows: list[dict[str, object]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    metrics = ["recall", "recall_beyond_window", "recall_beyond_window_notes", "persona", "answers", "repeated_opener",
-               "hit_token_limit", "cut_mid_sentence"]
-    fig, ax = plt.subplots(figsize=(9, 4))
-    width = 0.8 / len(rows)
-    for i, row in enumerate(rows):
-        ax.bar([m + i * width for m in range(len(metrics))], [float(row[k] or 0) for k in metrics], width,  # type: ignore[arg-type]
-               label=f"{row['model']} / {row['setup']} (bpb {row['bits_per_byte']})")
-    ax.set_xticks([m + width * (len(rows) - 1) / 2 for m in range(len(metrics))], metrics, rotation=20, fontsize=8)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("share of probes")
-    ax.set_title("higher is better for recall, persona and answers; lower for the last three", fontsize=9)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=["tiny", "smollm2-135m"])
-    parser.add_argument("--setups", nargs="+", default=["raw", "chatkit"], choices=["raw", "chatkit"])
-    parser.add_argument("--conversations", type=int, default=200, help="held-out conversations for bits per byte")
+    parser.add_argument("--models", nargs="+", default=["smollm2-135m"])
+    parser.add_argument("--setups", nargs="+", default=["base", "chat"], choices=["raw", "base", "chat"])
+    parser.add_argument("--no-heldout", dest="heldout", action="store_false", help="skip the held-out loss")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "dialogue.json")
     args = parser.parse_args()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     print(" | ".join(COLUMNS))
     rows = asyncio.run(run(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": platform.processor() or platform.machine(), "torch": torch.__version__,
                                     "threads": torch.get_num_threads(), "rows": rows}, indent=2) + "\n")
-    plot(rows, args.out.with_suffix(".png"))
-    print(f"wrote {args.out} and {args.out.with_suffix('.png')}")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -90,8 +90,8 @@ def build_generator(settings: Settings, *, announce: Callable[[str], None] | Non
                                       announce=announce)
     return TransformersGenerator.load(m.path or None, device=m.device, dtype=m.dtype, threads=m.threads,
                                       max_context_tokens=m.max_context_tokens, adapters=a.paths,
-                                      default_adapter=a.default or None, merge=a.merge, max_batch=m.max_batch,
-                                      batch_wait_s=m.batch_wait_ms / 1000,
+                                      default_adapter=a.default or None, merge=a.merge, stack_on=a.stack_on or None,
+                                      max_batch=m.max_batch, batch_wait_s=m.batch_wait_ms / 1000,
                                       prefix_cache_tokens=m.prefix_cache_tokens, announce=announce)
 
 

@@ -157,7 +157,11 @@ class AdapterSettings(_Section):
     """``[adapters]``: LoRA adapters by name; conversations pick one with /adapter or ChatBot.set_adapter."""
 
     paths: dict[str, str] = Field(default_factory=dict, description="name -> adapter directory ('bundled:NAME' for shipped ones).")
-    default: str = Field("", description="The adapter a conversation uses unless it picks another; empty: the base model.")
+    default: str = Field("chat", description="The adapter a conversation uses unless it picks another; 'base' or empty: the "
+                                              "base model. 'chat' (the shipped chat adapter) falls back to the base model "
+                                              "where none fits the model (tiny, a remote backend).")
+    stack_on: str = Field("chat", description="Load every other adapter on top of this one (its weights added to theirs, "
+                                              "exactly) where it is loaded; empty: each adapter alone, as trained.")
     merge: bool = Field(False, description="Merge a single adapter into the base weights: faster, no switching.")
     served: dict[str, str] = Field(default_factory=dict, description="openai backend: adapter name -> the model id the server "
                                                                       "serves it as (vLLM: --lora-modules NAME=PATH).")

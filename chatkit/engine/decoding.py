@@ -58,7 +58,12 @@ class DecodingConfig(BaseModel):
 
 
 PRESETS: dict[str, DecodingConfig] = {
-    "greedy": DecodingConfig(temperature=0.0),
+    # greedy: the likeliest reply, reproducible (tests, benchmarks, factual answers). Plain greedy decoding of a small
+    # model loops ("hello! hello! ...") and says its previous reply again, so it keeps light penalties: DRY and a 4-gram
+    # ban inside the reply, and no 4-gram of the bot's last three replies
+    "greedy": DecodingConfig(temperature=0.0, repetition_penalty=1.1, no_repeat_ngram_size=4, dry_multiplier=0.8,
+                             block_bot_ngrams=4, block_bot_turns=3),
+    # balanced (the default): sampled small talk, varied but on topic; creative: more surprising, for stories
     "balanced": DecodingConfig(temperature=0.7, top_p=0.9, min_p=0.05, repetition_penalty=1.1, dry_multiplier=0.8,
                                block_bot_ngrams=4, block_bot_turns=3),
     "creative": DecodingConfig(temperature=0.95, top_p=0.95, min_p=0.05, dry_multiplier=0.8, presence_penalty=0.3,

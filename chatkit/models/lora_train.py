@@ -103,6 +103,15 @@ def read_chats(path: Path, on_bad_line: Literal["skip", "stop"] = "stop") -> tup
     return chats, skipped
 
 
+def split_heldout(chats: list[list[dict[str, str]]], heldout: float,
+                  rng: random.Random) -> tuple[list[list[dict[str, str]]], list[list[dict[str, str]]]]:
+    """(held out, for training): ``chats`` shuffled in place by ``rng``, the first share held out (at least one of two
+    or more). A benchmark that passes ``random.Random(seed)`` gets the split an adapter's card describes."""
+    rng.shuffle(chats)
+    n_held = max(1, int(len(chats) * heldout)) if len(chats) > 1 else 0
+    return chats[:n_held], chats[n_held:]
+
+
 def encode_chat(tokenizer: Any, chat: list[dict[str, str]], max_tokens: int,
                 system_prompt: str | None = None) -> tuple[list[int], list[int]]:
     """Token ids and labels (-100 except on assistant turns), by rendering the chat template one message at a time.
@@ -153,9 +162,7 @@ def train_lora(data: Path | str, out: Path | str, *, base: Path | str | None = N
     system = DEFAULT_SYSTEM_PROMPT if system_prompt is None else system_prompt
     tokenizer = load_chat_tokenizer(base_dir)
     rng = random.Random(s.seed)
-    rng.shuffle(chats)
-    n_held = max(1, int(len(chats) * s.heldout)) if len(chats) > 1 else 0
-    held, train = chats[:n_held], chats[n_held:]
+    held, train = split_heldout(chats, s.heldout, rng)
     encode = [encode_chat(tokenizer, c, s.max_tokens, system) for c in train]
     held_encoded = [encode_chat(tokenizer, c, s.max_tokens, system) for c in held] or encode[:1]
 

@@ -22,7 +22,7 @@ from chatkit.engine.transformers.batching import BatchRunner, Rows, RowSampler, 
 from chatkit.engine.transformers.devices import DTYPES, pick_device, pick_dtype
 from chatkit.engine.transformers.prefix_cache import PrefixCache
 from chatkit.errors import LoraAdapterError, ModelLoadError, one_line
-from chatkit.models.lora import attach, resolve_path, shipped_for
+from chatkit.models.lora import BASE, CHAT, attach, resolve_path, shipped_for
 from chatkit.models.resolve import resolve_model
 
 
@@ -63,14 +63,16 @@ class TransformersGenerator(LocalEngine):
     def load(cls, path: str | Path | None = None, *, device: str = "auto", dtype: str = "auto", threads: int = 0,
              max_context_tokens: int = 0, adapters: Mapping[str, str | Path] | None = None,
              default_adapter: str | None = None, merge: bool = False, shipped_adapters: bool = True,
-             max_batch: int = 8, batch_wait_s: float = 0.005, prefix_cache_tokens: int = 16384,
+             stack_on: str | None = None, max_batch: int = 8, batch_wait_s: float = 0.005, prefix_cache_tokens: int = 16384,
              announce: Callable[[str], None] | None = None) -> TransformersGenerator:
         """Load a model without touching any model hub: a catalogue name (default ``smollm2-135m``,
         pulled once if missing), a ``.gguf`` file or a Hugging Face directory.
 
         ``adapters`` maps names to LoRA adapter directories (``bundled:NAME`` for shipped ones); all are
         attached once, and each request picks one. Shipped adapters trained for this base are attached
-        too (``shipped_adapters``). ``merge`` folds a single configured adapter into the weights.
+        too (``shipped_adapters``). ``merge`` folds a single configured adapter into the weights. The default adapter
+        ``chat`` falls back to the base model where no chat adapter fits it; ``stack_on`` names an adapter that every
+        other one is served on top of (``chatkit.models.lora.attach``).
         ``max_context_tokens`` caps the model's own window (0: no cap).
         """
         if dtype not in DTYPES:
@@ -95,15 +97,19 @@ class TransformersGenerator(LocalEngine):
         own = int(getattr(model.config, "max_position_embeddings", 0) or 2048)
         limit = min(max_context_tokens, own) if max_context_tokens else own
         paths = {name: resolve_path(str(p)) for name, p in (adapters or {}).items()}
-        if default_adapter is not None and default_adapter not in paths:
-            configured = ", ".join(paths) or "none"
-            raise LoraAdapterError(f"the default adapter {default_adapter!r} is not among the configured ones ({configured})")
         if merge and len(paths) != 1:
             raise LoraAdapterError(f"merge needs exactly one adapter, not {len(paths)}")
         shipped, unavailable = shipped_for(model_dir, resolved.name) if shipped_adapters and not merge else ({}, {})
         paths = {**{k: v for k, v in shipped.items() if k not in paths}, **paths}
         unavailable = {k: v for k, v in unavailable.items() if k not in paths}
-        model = attach(model, paths, model_dir)
+        default_adapter = None if default_adapter == BASE else default_adapter
+        if default_adapter == CHAT and CHAT not in paths:  # the config's default, for a model with no chat adapter (tiny)
+            log.info("no chat adapter fits %s: replies come from the base model", resolved.name or model_dir)
+            default_adapter = None
+        if default_adapter is not None and default_adapter not in paths:
+            configured = ", ".join(paths) or "none"
+            raise LoraAdapterError(f"the default adapter {default_adapter!r} is not among the configured ones ({configured})")
+        model = attach(model, paths, model_dir, stack_on=stack_on if stack_on in paths else None)
         if merge:
             model = model.merge_and_unload()
         model.to(dev).eval()

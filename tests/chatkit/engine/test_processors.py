@@ -95,7 +95,10 @@ def test_the_chain_puts_penalties_before_sampling_warpers() -> None:
     chain = build_processors(PRESETS["balanced"], prompt_len=3, bot_replies=[[1, 2, 3, 4]], breaker_ids=[0], eos_ids=[5])
     names = [type(p).__name__ for p in chain]
     assert names.index("CrossTurnBlock") < names.index("TemperatureLogitsWarper") < names.index("TopPLogitsWarper")
-    assert build_processors(PRESETS["greedy"], prompt_len=3, bot_replies=[], breaker_ids=[], eos_ids=[]) == []
+    greedy = [type(p).__name__ for p in build_processors(PRESETS["greedy"], prompt_len=3, bot_replies=[[1, 2, 3, 4]],
+                                                             breaker_ids=[0], eos_ids=[5])]
+    assert "CrossTurnBlock" in greedy and not any("Warper" in name for name in greedy), "greedy: penalties, no sampling"
+    assert build_processors(DecodingConfig(temperature=0.0), prompt_len=3, bot_replies=[], breaker_ids=[], eos_ids=[]) == []
 
 
 @settings(max_examples=80, deadline=None)
