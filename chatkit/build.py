@@ -86,8 +86,8 @@ def build_generator(settings: Settings, *, announce: Callable[[str], None] | Non
             raise ConfigError(f"{settings.source}: adapters.merge is a transformers engine setting; the llama.cpp engine "
                               "applies adapters per batch. Set merge = false or model.engine = \"transformers\"")
         return LlamaCppGenerator.load(m.path or None, threads=m.threads, max_context_tokens=m.max_context_tokens,
-                                      adapters=a.paths, default_adapter=a.default or None, max_batch=m.max_batch,
-                                      announce=announce)
+                                      adapters=a.paths, default_adapter=a.default or None, stack_on=a.stack_on or None,
+                                      max_batch=m.max_batch, announce=announce)
     return TransformersGenerator.load(m.path or None, device=m.device, dtype=m.dtype, threads=m.threads,
                                       max_context_tokens=m.max_context_tokens, adapters=a.paths,
                                       default_adapter=a.default or None, merge=a.merge, stack_on=a.stack_on or None,

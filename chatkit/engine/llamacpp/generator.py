@@ -22,7 +22,7 @@ from chatkit.engine.llamacpp.scheduler import Scheduler
 from chatkit.engine.local import LocalEngine
 from chatkit.engine.tokenizer import load_chat_tokenizer
 from chatkit.errors import LoraAdapterError, ModelLoadError, one_line
-from chatkit.models.lora import BASE, resolve_path, shipped_for
+from chatkit.models.lora import BASE, CHAT, resolve_path, shipped_for
 from chatkit.models.resolve import resolve_gguf
 
 log = logging.getLogger(__name__)
@@ -50,11 +50,13 @@ class LlamaCppGenerator(LocalEngine):
     @classmethod
     def load(cls, path: str | Path | None = None, *, threads: int = 0, max_context_tokens: int = 0,
              adapters: Mapping[str, str | Path] | None = None, default_adapter: str | None = None,
-             shipped_adapters: bool = True, max_batch: int = 8,
+             shipped_adapters: bool = True, stack_on: str | None = None, max_batch: int = 8,
              announce: Callable[[str], None] | None = None) -> LlamaCppGenerator:
         """Load a GGUF model: a catalogue GGUF model (default ``smollm2-135m``, pulled once if missing) or a ``.gguf``
         file. ``max_batch`` replies run at once (one KV sequence each), each in a window of ``max_context_tokens``
-        (0: the model's own). ``adapters`` maps names to peft LoRA directories, converted to GGUF once."""
+        (0: the model's own). ``adapters`` maps names to peft LoRA directories, converted to GGUF once. The default
+        adapter ``chat`` falls back to the base model where no chat adapter fits it; ``stack_on`` names an adapter that
+        every other one is applied on top of."""
         if not llama_cpp_available():
             raise ModelLoadError(f"the llama.cpp engine needs llama-cpp-python: {INSTALL_HINT}, or set "
                                  "model.engine = \"transformers\"")
@@ -64,9 +66,6 @@ class LlamaCppGenerator(LocalEngine):
         own = _context_length(model.file, arch)
         limit = min(max_context_tokens, own) if max_context_tokens else own
         paths = {n: resolve_path(str(p)) for n, p in (adapters or {}).items()}
-        if default_adapter is not None and default_adapter not in paths:
-            configured = ", ".join(paths) or "none"
-            raise LoraAdapterError(f"the default adapter {default_adapter!r} is not among the configured ones ({configured})")
         if BASE in paths:
             raise LoraAdapterError(f"'{BASE}' is reserved (it means no adapter); rename that adapter")
         shipped: dict[str, Path] = {}
@@ -75,12 +74,23 @@ class LlamaCppGenerator(LocalEngine):
             shipped, unavailable = shipped_for(model.tokenizer_dir, model.name)
         paths = {**{k: v for k, v in shipped.items() if k not in paths}, **paths}
         unavailable = {k: v for k, v in unavailable.items() if k not in paths}
+        default_adapter = None if default_adapter == BASE else default_adapter
+        if default_adapter == CHAT and CHAT not in paths:  # the config's default, for a model with no chat adapter
+            log.info("no chat adapter fits %s: replies come from the base model", model.name or model.file)
+            default_adapter = None
+        if default_adapter is not None and default_adapter not in paths:
+            configured = ", ".join(paths) or "none"
+            raise LoraAdapterError(f"the default adapter {default_adapter!r} is not among the configured ones ({configured})")
         shape = base_shape(model.file) if paths else None
         lora_files = {n: gguf_lora(n, p, shape) for n, p in paths.items()} if shape else {}
         ctx = LlamaContext(model.file, n_seq=max_batch, n_ctx_seq=limit, threads=threads)
         try:
             for n, f in lora_files.items():
                 ctx.load_adapter(n, f)
+            under = paths.get(stack_on) if stack_on else None
+            for n, p in paths.items():
+                if under is not None and n != stack_on and p.resolve() != under.resolve():
+                    ctx.stack(n, str(stack_on))
         except LoraAdapterError:
             ctx.close()
             raise

@@ -117,6 +117,7 @@ class LlamaContext:
         self.memory = ll.llama_get_memory(self.ctx)
         self.batch = ll.llama_batch_init(n_batch, 0, 1)
         self._adapters: dict[str, Any] = {}
+        self._stacks: dict[str, tuple[str, ...]] = {}  # name -> the adapters applied together for it, the lower first
         self._current: str | None = None
         log.info("llama.cpp: %s (%s), %d sequences x %d tokens, %d threads", file, arch, n_seq, n_ctx_seq, n_threads)
 
@@ -164,6 +165,11 @@ class LlamaContext:
                                    "for another base model")
         self._adapters[name] = handle
 
+    def stack(self, name: str, under: str) -> None:
+        """Serve adapter ``name`` on top of ``under``: both applied at scale 1, so each weight changes by the sum of
+        their changes, as the transformers engine's stacked adapter does."""
+        self._stacks[name] = (under, name)
+
     def use_adapter(self, name: str | None) -> None:
         """The adapter the next decodes run with (None: the base model)."""
         if name == self._current:
@@ -172,9 +178,10 @@ class LlamaContext:
         if name is None:
             ll.llama_set_adapters_lora(self.ctx, None, 0, None)
         else:
-            handles = (ll.llama_adapter_lora_p_ctypes * 1)(self._adapters[name])
-            scales = (ctypes.c_float * 1)(1.0)
-            if ll.llama_set_adapters_lora(self.ctx, handles, 1, scales) != 0:
+            names = self._stacks.get(name, (name,))
+            handles = (ll.llama_adapter_lora_p_ctypes * len(names))(*(self._adapters[n] for n in names))
+            scales = (ctypes.c_float * len(names))(*([1.0] * len(names)))
+            if ll.llama_set_adapters_lora(self.ctx, handles, len(names), scales) != 0:
                 raise RuntimeError(f"llama.cpp refused adapter {name!r}")
         self._current = name
 

@@ -11,6 +11,7 @@ from peft import PeftModel
 
 from chatkit import ChatBot, DecodingConfig, Message, Role, Settings
 from chatkit.build import build_generator
+from chatkit.engine.llamacpp.generator import LlamaCppGenerator, llama_cpp_available
 from chatkit.engine.transformers.generator import TransformersGenerator
 from chatkit.errors import LoraAdapterError
 from chatkit.models.catalogue import bundled_model_path
@@ -94,3 +95,22 @@ async def test_greedy_replies_do_not_repeat_themselves(generator: TransformersGe
         assert len(grams) == len(set(grams)), f"a 4-gram repeats within {reply.text!r}"
         assert not any(set(grams) & {tuple(p[i:i + 4]) for i in range(len(p) - 3)} for p in previous[-3:]), reply.text
         previous.append(tokens)
+
+
+async def test_the_llama_cpp_engine_serves_a_stacked_adapter_as_the_transformers_engine_does(
+        own_adapter: Path, tiny_gguf_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not llama_cpp_available():
+        pytest.skip("llama-cpp-python is not installed (pip install '.[llamacpp]'); the llama.cpp engine is untested here")
+    monkeypatch.setenv("CHATKIT_MODELS_DIR", str(tmp_path))  # where the adapters' GGUF forms are cached
+    adapters = {"lower": "bundled:bookshop-tiny", "own": str(own_adapter)}
+    llama = LlamaCppGenerator.load(tiny_gguf_file, adapters=adapters, stack_on="lower", shipped_adapters=False, max_batch=1,
+                                   max_context_tokens=512)
+    torch_engine = TransformersGenerator.load("tiny", device="cpu", dtype="float32", adapters=adapters, stack_on="lower",
+                                              shipped_adapters=False)
+    asked = [Message(Role.USER, "can you recommend a mystery book?")]
+    try:
+        for adapter in ("own", "lower", None):
+            said = (await llama.generate(asked, GREEDY, adapter=adapter)).text
+            assert said == (await torch_engine.generate(asked, GREEDY, adapter=adapter)).text, adapter
+    finally:
+        llama.scheduler.close()
