@@ -86,7 +86,7 @@ def gguf_lora(name: str, adapter_dir: Path, base: BaseShape) -> Path:
 def _write(name: str, adapter_dir: Path, weights: Path, base: BaseShape, out: Path) -> Path:
     import gguf
     import numpy as np
-    from safetensors.numpy import load_file
+    from safetensors.torch import load_file  # torch, not numpy: numpy has no bfloat16, which adapters are often saved in
 
     config = json.loads((adapter_dir / "adapter_config.json").read_text())
     if config.get("use_dora") or config.get("rank_pattern") or config.get("alpha_pattern") or config.get("modules_to_save"):
@@ -111,7 +111,7 @@ def _write(name: str, adapter_dir: Path, weights: Path, base: BaseShape, out: Pa
         if target is None:
             raise LoraAdapterError(f"adapter {name!r} adapts {hf}, which the base model ({base.arch}, {base.blocks} layers) "
                                    "does not have; it was trained for another base model")
-        pairs.setdefault(target, {})[part] = value.astype(np.float32)
+        pairs.setdefault(target, {})[part] = value.float().numpy()
     writer = gguf.GGUFWriter(str(out) + ".part", base.arch)
     writer.add_type(gguf.GGUFType.ADAPTER)
     writer.add_string(gguf.Keys.Adapter.TYPE, "lora")

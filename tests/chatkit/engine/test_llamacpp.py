@@ -153,3 +153,26 @@ async def test_a_new_conversation_starts_from_a_copy_of_a_shared_system_prompt(l
     assert (await llamacpp.generate(other, GREEDY)).text == (await generator.generate(other, GREEDY)).text
     assert llamacpp.scheduler.copies == copies + 1, "the busy slot's system prompt was copied, not decoded again"
     await long
+
+
+async def test_an_adapter_saved_in_bfloat16_is_read(tiny_gguf_file: Path, llamacpp: Any, generator: Any, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from chatkit.engine.llamacpp.generator import LlamaCppGenerator
+    from chatkit.models.lora import bundled_adapter
+
+    half = tmp_path / "bf16"
+    shutil.copytree(bundled_adapter("bookshop-tiny"), half)
+    weights = half / "adapter_model.safetensors"
+    save_file({k: v.bfloat16() for k, v in load_file(weights).items()}, weights)  # as the shipped chat adapter is saved
+    monkeypatch.setenv("CHATKIT_MODELS_DIR", str(tmp_path / "models"))
+    engine = LlamaCppGenerator.load(tiny_gguf_file, adapters={"half": half}, shipped_adapters=False, max_batch=1,
+                                    max_context_tokens=512)
+    try:
+        reply = (await engine.generate(prompt(1), GREEDY, adapter="half")).text
+    finally:
+        engine.scheduler.close()
+    assert reply == (await generator.generate(prompt(1), GREEDY, adapter="bookshop-tiny")).text
