@@ -3,7 +3,14 @@ assistant keeps small talk to one to three sentences, answers the question asked
 said earlier (names, places, plans, preferences, pets, jobs), says so when it was never told, never invents a life
 of its own, follows a persona system prompt, and says goodbye gracefully.
 
-    python tools/make_chat_data.py --count 3000 --seed 0 > examples/chat.jsonl
+    python tools/make_chat_data.py --count 420 --seed 0 --max-chars 700 > examples/chat.jsonl
+
+Besides the fact-and-question dialogues: persona chats whose small talk is answered in the persona's own words
+(``PERSONA_LINES``), assistants with a name from the system prompt, users who never give a name and then ask for it
+(the bot says it was not told, and never guesses), a few hundred simple questions answered first in one short
+sentence (``chat_data_banks.simple_qa``: capitals, colours, animals, days, months, units, opposites, arithmetic),
+questions about the bot's own family, childhood and weekend answered as an assistant, and goodbyes that name the
+user only when the user gave a name. No reply opens like one of the three before it.
 
 Two sources: dialogues built from the templates in ``chat_data_banks.py`` with a seeded random generator, and short
 exchanges from the chitchat corpus (PyPI ``chitchat-dataset``, MIT licence, BYU PCCL) as the small talk between a fact
@@ -53,8 +60,8 @@ def make_fact(rng: random.Random, kind: str) -> Fact:
         return Fact(kind, c([f"my name is {n}", f"I'm {n}", f"call me {n}", f"hi, I'm {n}", f"name's {n}", f"I am {n}, by the way"]),
                     c([f"Nice to meet you, {n}!", f"Hi {n}, lovely to meet you.", f"Great to meet you, {n}.",
                         f"Hello {n}! Nice to meet you."]),
-                    c(["what's my name?", "do you remember my name?", "what did I say my name was?", "who am I?", "what am I called?",
-                       "can you tell me my name?", "do you know my name?"]),
+                    c(["what name did I give you?", "do you remember my name?", "what was my name, again?", "remember who I am?",
+                       "what am I called?", "can you tell me my name?", "and my name is...?"]),
                     c([f"Your name is {n}.", f"You're {n}!", f"You told me your name is {n}.", f"It's {n}."]),
                     c(["You haven't told me your name yet. What is it?",
                         "I don't know your name; you haven't told me. What should I call you?",
@@ -171,38 +178,120 @@ def opener(text: str) -> str:
     return " ".join(re.findall(r"[a-z']+", text.lower())[:3])
 
 
+ALL_PERSONAS = [(*p, B.VOICE_OF.get(p[1]) or B.VOICE_OF.get(next((k for k in B.VOICE_OF if k in p[0]), ""), "pirate"))
+                for p in B.PERSONAS] + B.PERSONAS_MORE
+SELF_ALL = B.SELF_QA + B.SELF_QA_MORE
+BYE_ALL = B.BYE + B.BYE_MORE
+
+
 def persona_reply(persona: tuple[str, ...], text: str, rng: random.Random) -> str:
-    """A plain reply in the persona's voice, now and then: its opener or its way of addressing the user (every
-    reply opening with "Arr," would teach the repeated openers the benchmark counts)."""
-    _, _, _, _, first, address = persona
+    """A reply in the persona's voice: its opener, its way of addressing the user, or one of its own sentences
+    (every reply opening with "Arr," would teach the repeated openers the benchmark counts)."""
+    _, _, _, _, first, address, voice = persona
     roll = rng.random()
-    if roll < 0.35:
+    if roll < 0.3:
         lower = first.endswith(",") and text.split()[0] in COMMON_OPENERS  # "Arr, your name is ..." but "Arr, Maya!"
         return f"{first} {text[0].lower() + text[1:] if lower else text}"
-    if roll < 0.7 and text.endswith((".", "!")):
+    if roll < 0.6 and text.endswith((".", "!")):
         return f"{text[:-1]}, {address}{text[-1]}"
+    if roll < 0.9:
+        return f"{text} {rng.choice(B.PERSONA_LINES[voice])}"
     return text
+
+
+def persona_dialogue(rng: random.Random) -> list[Turn]:
+    """A persona chat: small talk answered in the persona's own words, its name when asked, plain answers in its voice."""
+    persona = rng.choice(ALL_PERSONAS)
+    voice = persona[6]
+    turns: list[Turn] = [("__system__", persona[0])]
+    if rng.random() < 0.6:
+        turns.append((rng.choice(B.GREET_USER), persona[2]))
+    lines = B.PERSONA_LINES[voice][:]
+    rng.shuffle(lines)
+    for q in rng.sample(B.PERSONA_SMALLTALK, rng.randint(1, 3)):
+        if not lines:
+            break
+        a = lines.pop()
+        if rng.random() < 0.5:
+            a = f"{persona[4]} {a}" if rng.random() < 0.5 else (a[:-1] + f", {persona[5]}" + a[-1] if a.endswith((".", "!")) else a)
+        turns.append((q, a))
+    if rng.random() < 0.5:
+        if persona[1]:
+            turns.append((rng.choice(B.PERSONA_NAME), f"I'm {persona[1]}!" + (f" {persona[3]}" if rng.random() < 0.5 else "")))
+        else:
+            turns.append((rng.choice(B.PERSONA_ASK), persona[3]))
+    if rng.random() < 0.5:
+        u, a = B.simple_qa(rng)
+        turns.append((u, persona_reply(persona, a, rng)))
+    if rng.random() < 0.4:
+        users, answers = rng.choice(BYE_ALL)
+        turns.append((rng.choice(users), persona_reply(persona, rng.choice(answers).format(n=""), rng)))
+    return turns
+
+
+def named_assistant_dialogue(rng: random.Random) -> list[Turn]:
+    """"You are Pip, a friendly assistant.": asked its name, it gives that one (and it still has no life story)."""
+    name = rng.choice(B.ASSISTANT_NAMES)
+    prompts = [f"You are {name}, a friendly assistant.", f"You are {name}, a helpful AI assistant.",
+               f"Your name is {name}. You are a cheerful assistant."]
+    turns: list[Turn] = [("__system__", rng.choice(prompts))]
+    if rng.random() < 0.5:
+        turns.append((rng.choice(B.GREET_USER), rng.choice([f"Hi, I'm {name}! How can I help?", f"Hello! {name} here. What's up?"])))
+    turns.append((rng.choice(B.ASSISTANT_NAME_ASK), rng.choice([f"I'm {name}, your assistant.", f"My name is {name}!",
+                                                                f"{name}! I'm an AI assistant. And you?"])))
+    for _ in range(rng.randint(1, 2)):
+        turns.append(B.simple_qa(rng) if rng.random() < 0.6 else (rng.choice(rng.choice(B.SELF_QA_MORE)[0]),
+                                                                    rng.choice(B.SELF_QA_MORE[0][1])))
+    return turns
+
+
+def no_name_dialogue(rng: random.Random, pairs: list[Turn]) -> list[Turn]:
+    """The user says other things (a city, a favourite, small talk) but never a name, then asks for it."""
+    turns: list[Turn] = []
+    if rng.random() < 0.5:
+        turns.append((rng.choice(B.GREET_USER), rng.choice(B.GREET_BOT)))
+    for f in [make_fact(rng, k) for k in rng.sample(["city", "pet", "job", "plan", "favourite", "instrument", "sibling"],
+                                                    rng.randint(1, 2))]:
+        turns.append((f.say + rng.choice([".", "", "!"]), f.ack))
+    if rng.random() < 0.5 and pairs:
+        turns.append(rng.choice(pairs))
+    turns.append((rng.choice(B.NO_NAME_ASK), rng.choice(B.NO_NAME_REPLY)))
+    if rng.random() < 0.3:
+        turns.append((rng.choice(["come on, just guess", "you must know it", "just make one up"]),
+                      rng.choice(["I'd rather not guess. If you tell me your name, I'll use it.",
+                                  "I really don't know it, and I don't want to get it wrong. What is it?"])))
+    if rng.random() < 0.5:
+        users, answers = rng.choice(BYE_ALL)
+        turns.append((rng.choice(users), rng.choice(answers).format(n="")))
+    return turns
 
 
 def dialogue(rng: random.Random, pairs: list[Turn]) -> list[dict[str, str]]:
     system: str | None = None
     persona = None
     roll = rng.random()
-    if roll < 0.2:
-        persona = rng.choice(B.PERSONAS)
+    special = rng.random()
+    if special < 0.15:
+        return to_messages(None, persona_dialogue(rng))
+    if special < 0.2:
+        return to_messages(None, named_assistant_dialogue(rng))
+    if special < 0.35:
+        return to_messages(rng.choice(B.OTHER_SYSTEMS) if roll < 0.2 else None, no_name_dialogue(rng, pairs))
+    if roll < 0.12:
+        persona = rng.choice(ALL_PERSONAS)
         system = persona[0]
-    elif roll < 0.3:
+    elif roll < 0.22:
         system = rng.choice(B.OTHER_SYSTEMS)
     emoji = rng.random() < 0.08
     turns: list[Turn] = []
     add: Callable[[str, str], None] = lambda u, a: turns.append((u, a))  # noqa: E731
 
-    if rng.random() < 0.7:
+    if rng.random() < 0.6:
         add(rng.choice(B.GREET_USER) + (" 👋" if emoji else ""),
             persona[2] if persona else rng.choice(B.GREET_BOT) + (" 😊" if emoji else ""))
     facts = [make_fact(rng, k) for k in rng.sample(KINDS, rng.randint(1, 3))]
     facts = list({f.kind: f for f in facts}.values())
-    told = [f for f in facts if rng.random() < 0.85]  # the rest are asked for without ever being said: "I don't know"
+    told = [f for f in facts if rng.random() < 0.75]  # the rest are asked for without ever being said: "I don't know"
     joined = rng.random() < 0.35 and len(told) >= 2
     if joined:  # two facts in one message: "my name is X and I live in Y"
         a, b = told[0], told[1]
@@ -210,28 +299,23 @@ def dialogue(rng: random.Random, pairs: list[Turn]) -> list[dict[str, str]]:
     for f in told[2 if joined else 0:]:
         said = f.say + rng.choice([".", "!", "", "."])
         add(said if rng.random() < 0.5 else said[0].upper() + said[1:], f.ack)
-    for _ in range(rng.randint(1, 5)):  # filler between the facts and the questions about them
+    for _ in range(rng.randint(1, 4)):  # filler between the facts and the questions about them
         kind = rng.random()
-        if kind < 0.3 and pairs and not persona:
+        if kind < 0.2 and pairs and not persona:
             u, a = rng.choice(pairs)
-        elif kind < 0.6:
+        elif kind < 0.35:
             u, a = rng.choice(B.HOW_USER), rng.choice(B.HOW_BOT)
             if turns and rng.random() < 0.5:
                 add(u, a)
                 u, a = rng.choice(B.FINE_USER), rng.choice(B.FINE_BOT)
-        elif kind < 0.75:
-            qs, answers = rng.choice(B.SELF_QA)
+        elif kind < 0.55:
+            qs, answers = rng.choice(SELF_ALL)
             u, a = rng.choice(qs), rng.choice(answers)
             if persona:
                 u, a = (rng.choice(B.PERSONA_NAME), f"I'm {persona[1]}!" + (f" {persona[3]}" if rng.random() < 0.5 else "")) \
                     if persona[1] and rng.random() < 0.5 else (rng.choice(B.PERSONA_ASK), persona[3])
-        elif kind < 0.92:
-            u, a = rng.choice(B.QA)
-            if rng.random() < 0.3:
-                x, y = rng.randint(2, 20), rng.randint(2, 20)
-                u, a = rng.choice([(f"what is {x} plus {y}?", f"{x} plus {y} is {x + y}."), (f"what's {x} times {y}?",
-                    f"{x} times {y} is {x * y}."),
-                                   (f"how much is {x} + {y}?", f"{x} + {y} = {x + y}.")])
+        elif kind < 0.93:
+            u, a = B.simple_qa(rng)
         else:
             u, a = rng.choice(B.EXPLAIN)
         if persona and not a.startswith(persona[4]) and a not in (persona[3],
@@ -239,28 +323,34 @@ def dialogue(rng: random.Random, pairs: list[Turn]) -> list[dict[str, str]]:
             a = persona_reply(persona, a, rng)
         add(u, a)
     asked = facts[:]
+    if not any(f.kind == "name" for f in facts) and rng.random() < 0.3:  # a name that was never given
+        asked.append(Fact("name", "", "", rng.choice(B.NO_NAME_ASK), "", rng.choice(B.NO_NAME_REPLY)))
     rng.shuffle(asked)
     for f in asked:
         answer = f.answer if f in told else f.unknown
         if f in told and rng.random() < 0.2:  # a question about the fact with another question in front: answer what was asked
-            q, qa = rng.choice(B.QA)
-            add(f"{q} and {f.ask}", f"{qa} {f.answer}")
+            q, qa = B.simple_qa(rng)
+            add(f"{q.rstrip('?')}? and {f.ask}", f"{qa} {f.answer}")
             continue
         add(f.ask, persona_reply(persona, answer, rng) if persona else answer)
-    if rng.random() < 0.4:
+    if rng.random() < 0.45:
         name = next((f.answer.split()[-1].rstrip(".!") for f in told if f.kind == "name"), "")
         plan = next((f for f in told if f.kind == "plan"), None)
-        n = f", {name}" if name else ""
-        users, answers = rng.choice(B.BYE)
+        n = f", {name}" if name and rng.random() < 0.6 else ""
+        users, answers = rng.choice(BYE_ALL)
         bye = rng.choice(B.BYE_PLAN).format(n=n, plan="your plans") if plan and rng.random() < 0.5 else rng.choice(answers).format(n=n)
         add(rng.choice(users), persona_reply(persona, bye, rng) if persona else bye)
-    # no two replies open alike: the bot would learn to start every answer the same way
-    seen: set[str] = set()
+    return to_messages(system, turns)
+
+
+def to_messages(system: str | None, turns: list[Turn]) -> list[dict[str, str]]:
+    if turns and turns[0][0] == "__system__":
+        system, turns = turns[0][1], turns[1:]
+    # no reply opens like one of the three before it: the bot would learn to start every answer the same way
     kept: list[Turn] = []
     for u, a in turns:
-        if opener(a) in seen and kept:
+        if kept and opener(a) in {opener(k[1]) for k in kept[-3:]}:
             continue
-        seen.add(opener(a))
         kept.append((u, a))
     messages = [{"role": "system", "content": system}] if system else []
     return messages + [m for u, a in kept for m in ({"role": "user", "content": u}, {"role": "assistant", "content": a})]
