@@ -109,9 +109,10 @@ class HazardPolicy:
         return None
 
     def language_of(self, text: str) -> str:
-        """The language a user wrote in, for the message they get back; English when it is not clear."""
-        if self.reply_language != "auto" or not text.strip():
-            return self.reply_language if self.reply_language != "auto" else "en"
+        """The language a user wrote in, for the message they get back (``message`` applies ``reply_language``);
+        English when it is not clear."""
+        if not text.strip():
+            return "en"
         words = re.findall(r"\w+", text)
         counts = function_word_counts(words)
         best = max(counts, key=lambda lang: counts[lang])
