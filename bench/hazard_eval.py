@@ -48,6 +48,16 @@ def hazard_verdict(d: Decision) -> Verdict | None:
     return next((v for v in d.verdicts if v.policy == "hazard"), None)
 
 
+def deciders(decisions: list[Decision], least: Action) -> dict[str, int]:
+    """Which policies (and categories) acted at ``least`` or more on these decisions: what an over-refusal comes from."""
+    counts: dict[str, int] = defaultdict(int)
+    for d in decisions:
+        for v in d.verdicts:
+            if v.action >= least:
+                counts[f"{v.policy}/{v.category}" if v.category else v.policy] += 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
 def check(policies: PolicySet, text: str, earlier: tuple[str, ...] = ()) -> Decision:
     return policies.check(text, PolicyContext(Stage.INPUT, history=earlier, user_turns=earlier))
 
@@ -104,10 +114,13 @@ def functional(policies: PolicySet) -> dict[str, object]:
     out: dict[str, dict[str, float | int]] = {}
     by_fn: dict[str, list[bool]] = defaultdict(list)
     care, refused = [], []
+    lookalike_decisions = []
     for case in rows:
         category, label, functionality = case.category, "unsafe" if case.unsafe else "safe", case.functionality
         d = check(policies, case.turns[-1], case.turns[:-1])
         hit = caught(d)
+        if not case.unsafe:
+            lookalike_decisions.append(d)
         key = f"{category}/{label}"
         entry = out.setdefault(key, {"n": 0, "caught": 0})
         entry["n"] += 1
@@ -122,7 +135,8 @@ def functional(policies: PolicySet) -> dict[str, object]:
     return {"cases": len(rows), "by_category": table, "by_functionality": {k: rate(v) for k, v in sorted(by_fn.items())},
             "unsafe_caught": sum(v["caught"] for v in unsafe) / max(1, sum(v["n"] for v in unsafe)),
             "safe_caught": sum(v["caught"] for v in safe) / max(1, sum(v["n"] for v in safe)),
-            "self_harm_care": rate(care), "self_harm_refused": rate(refused)}
+            "self_harm_care": rate(care), "self_harm_refused": rate(refused),
+            "lookalikes_caught_by": deciders(lookalike_decisions, Action.BLOCK)}
 
 
 def latency(policies: PolicySet, texts: list[str]) -> dict[str, float]:
@@ -142,7 +156,8 @@ def run(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
     results: dict[str, object] = {"development": development_sets(policies, eval_dir)}
     results["functional"] = functional(policies)
     results["chat_user_turns"] = {"n": len(chat), "flagged_or_more": rate([d.action >= Action.FLAG for d in chat_decisions]),
-                                  "caught": rate([caught(d) for d in chat_decisions])}
+                                  "caught": rate([caught(d) for d in chat_decisions]),
+                                  "flagged_by": deciders(chat_decisions, Action.FLAG)}
     results["latency_input_policies"] = latency(policies, short + chat[:200])
     return results
 
@@ -168,8 +183,10 @@ def report(results: dict) -> None:
               f"{f['self_harm_refused']:.3f}")
         for k, r in f["by_category"].items():
             print(f"  {k:<36} n={r['n']:3d} caught {r['caught']:.2f}")
+        print(f"  look-alikes caught by: {f['lookalikes_caught_by']}")
     c = results["chat_user_turns"]
-    print(f"\nchitchat user turns (held out, n={c['n']}): flagged or more {c['flagged_or_more']:.4f}, caught {c['caught']:.4f}")
+    print(f"\nchitchat user turns (held out, n={c['n']}): flagged or more {c['flagged_or_more']:.4f}, caught {c['caught']:.4f}; "
+          f"flagged by {c['flagged_by']}")
     lat = results["latency_input_policies"]
     print(f"default input policies per message: p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms (n={lat['n']})")
 

@@ -407,10 +407,12 @@ SELF_QA_MORE = [
 ]
 
 # asked for a name that was never given: say so, never guess one
-NO_NAME_ASK = ["so what is my name?", "any idea what my name is?", "what am I called?", "guess my name",
-               "can you tell me my name?", "what name did I give you?", "you remember my name, right?",
-               "what was my name, again?", "have I told you my name?", "go on, what name do I go by?",
-               "do you know who I am?", "what do people call me?", "and my name is...?", "bet you can't tell me my name"]
+# The same questions whether or not the user gave a name, so that the answer follows from the chat, not the wording.
+NAME_ASK = ["so what is my name?", "any idea what my name is?", "what am I called?", "can you tell me my name?",
+            "what name did I give you?", "you remember my name, right?", "what was my name, again?", "have I told you my name?",
+            "go on, what name do I go by?", "do you know who I am?", "what do people call me?", "and my name is...?",
+            "do you remember my name?", "remember who I am?", "what is my name?", "what's my name again?"]
+NO_NAME_ASK = [*NAME_ASK, "guess my name", "bet you can't tell me my name"]
 NO_NAME_REPLY = ["You haven't told me your name yet. What is it?",
                  "I don't know your name; you haven't told me. What should I call you?",
                  "You haven't mentioned your name, so I can't say. Would you like to tell me?",

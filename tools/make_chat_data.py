@@ -60,8 +60,7 @@ def make_fact(rng: random.Random, kind: str) -> Fact:
         return Fact(kind, c([f"my name is {n}", f"I'm {n}", f"call me {n}", f"hi, I'm {n}", f"name's {n}", f"I am {n}, by the way"]),
                     c([f"Nice to meet you, {n}!", f"Hi {n}, lovely to meet you.", f"Great to meet you, {n}.",
                         f"Hello {n}! Nice to meet you."]),
-                    c(["what name did I give you?", "do you remember my name?", "what was my name, again?", "remember who I am?",
-                       "what am I called?", "can you tell me my name?", "and my name is...?"]),
+                    c(B.NAME_ASK),
                     c([f"Your name is {n}.", f"You're {n}!", f"You told me your name is {n}.", f"It's {n}."]),
                     c(["You haven't told me your name yet. What is it?",
                         "I don't know your name; you haven't told me. What should I call you?",
@@ -133,7 +132,7 @@ def make_fact(rng: random.Random, kind: str) -> Fact:
                 c([f"You haven't told me about a {s}. Do you have one?"]))
 
 
-KINDS = ["name", "name", "city", "city", "pet", "job", "plan", "favourite", "instrument", "sibling"]
+KINDS = ["name", "name", "name", "city", "city", "pet", "job", "plan", "favourite", "instrument", "sibling"]
 LIFE = re.compile(r"\b(my|mine|me|we|our|us|wife|husband|boyfriend|girlfriend|kids|son|daughter|mom|dad|mother|father)\b|"
                   r"\bi(?:'m| am| have|'ve| was| live| work| went| go| like| love| play| used| grew| study| got| did| do"
                   r"|'ll| will| need| want)\b",
@@ -275,7 +274,7 @@ def dialogue(rng: random.Random, pairs: list[Turn]) -> list[dict[str, str]]:
         return to_messages(None, persona_dialogue(rng))
     if special < 0.2:
         return to_messages(None, named_assistant_dialogue(rng))
-    if special < 0.35:
+    if special < 0.28:
         return to_messages(rng.choice(B.OTHER_SYSTEMS) if roll < 0.2 else None, no_name_dialogue(rng, pairs))
     if roll < 0.12:
         persona = rng.choice(ALL_PERSONAS)
@@ -291,15 +290,17 @@ def dialogue(rng: random.Random, pairs: list[Turn]) -> list[dict[str, str]]:
             persona[2] if persona else rng.choice(B.GREET_BOT) + (" 😊" if emoji else ""))
     facts = [make_fact(rng, k) for k in rng.sample(KINDS, rng.randint(1, 3))]
     facts = list({f.kind: f for f in facts}.values())
-    told = [f for f in facts if rng.random() < 0.75]  # the rest are asked for without ever being said: "I don't know"
-    joined = rng.random() < 0.35 and len(told) >= 2
-    if joined:  # two facts in one message: "my name is X and I live in Y"
+    # most facts are told; the rest are asked for without ever being said ("I don't know")
+    told = [f for f in facts if rng.random() < (0.85 if f.kind == "name" else 0.75)]
+    joined = rng.random() < 0.5 and len(told) >= 2
+    if joined:  # two facts in one message: "my name is X and I live in Y"; the name, when there is one, often first
+        told.sort(key=lambda f: f.kind != "name" or rng.random() < 0.3)
         a, b = told[0], told[1]
         add(f"{a.say} and {b.say}".capitalize() if rng.random() < 0.5 else f"{a.say}, and {b.say}.", f"{a.ack} {b.ack}")
     for f in told[2 if joined else 0:]:
         said = f.say + rng.choice([".", "!", "", "."])
         add(said if rng.random() < 0.5 else said[0].upper() + said[1:], f.ack)
-    for _ in range(rng.randint(1, 4)):  # filler between the facts and the questions about them
+    for _ in range(rng.choice([0, 0, 1, 2, 3, 4])):  # filler between the facts and the questions (none: asked at once)
         kind = rng.random()
         if kind < 0.2 and pairs and not persona:
             u, a = rng.choice(pairs)
@@ -323,7 +324,7 @@ def dialogue(rng: random.Random, pairs: list[Turn]) -> list[dict[str, str]]:
             a = persona_reply(persona, a, rng)
         add(u, a)
     asked = facts[:]
-    if not any(f.kind == "name" for f in facts) and rng.random() < 0.3:  # a name that was never given
+    if not any(f.kind == "name" for f in facts) and rng.random() < 0.2:  # a name that was never given
         asked.append(Fact("name", "", "", rng.choice(B.NO_NAME_ASK), "", rng.choice(B.NO_NAME_REPLY)))
     rng.shuffle(asked)
     for f in asked:
