@@ -143,7 +143,8 @@ def openai_client(session: aiohttp.ClientSession, url: str, tokens: int, extra: 
 
 async def aggregate(url: str, clients: list[int], tokens: int, extra: dict[str, Any]) -> dict[int, float]:
     out = {}
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+    # a new connection per request: llama-server closes a streamed response's connection, which a reused one trips on
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=True),
                                      timeout=aiohttp.ClientTimeout(total=1200)) as session:
         one = openai_client(session, url, tokens, extra)
         await load(2, 2, one)  # warm up
@@ -157,7 +158,8 @@ async def aggregate(url: str, clients: list[int], tokens: int, extra: dict[str, 
 
 
 async def server_single_and_turns(url: str, tokens: int, turns: int) -> tuple[float, list[float]]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True),
+                                     timeout=aiohttp.ClientTimeout(total=600)) as session:
         single = openai_client(session, url, tokens, {"ignore_eos": True, "cache_prompt": True})
         system = {"role": "system", "content": DEFAULT_SYSTEM_PROMPT}
         await single(0, [system, {"role": "user", "content": PROMPTS[0]}])
