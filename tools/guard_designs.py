@@ -30,23 +30,24 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tools"), str(ROOT / "bench")]
 
-from hazard_data import development, samples  # noqa: E402
+from hazard_data import Row, development, samples  # noqa: E402
+from hazard_eval import auprc  # noqa: E402
 from train_hazard import build, expand  # noqa: E402
 from train_toxicity import EVAL_DIR_HELP  # noqa: E402
 
+from chatkit.models.resolve import resolve_model  # noqa: E402
 from chatkit.policies.engines.encoder import SentenceEncoder, bundled_encoder_path  # noqa: E402
 from chatkit.policies.engines.hazard import HazardModel, windows  # noqa: E402
 
 Tagged = tuple[str, float, str]  # text, unsafe label, source
 
 
-def tagged_test(eval_dir: Path, seed: int, chat: int) -> list[Tagged]:
+def tagged(test: list[Row], eval_dir: Path, seed: int) -> list[Tagged]:
     """The held-out rows of train_hazard's split, each with where it came from."""
     source = {t: ("hand-unsafe" if lab.get("unsafe") else "hand-safe") for t, lab, _ in samples(random.Random(seed))}
     source |= {t: s for t, _, s in development(eval_dir)}
-    _, test = build(eval_dir, seed, chat)
     return [(windows(t)[0], float(lab["unsafe"]), source.get(t, "chat")) for t, lab, _ in test if "unsafe" in lab]
 
 
@@ -55,8 +56,6 @@ class DecoderFeatures:
 
     def __init__(self, model: str = "smollm2-135m") -> None:
         from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        from chatkit.models.resolve import resolve_model
 
         path = resolve_model(model).path
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
@@ -98,20 +97,13 @@ def predict(model: tuple[np.ndarray, np.ndarray, object], x: np.ndarray) -> np.n
         return torch.sigmoid(head(torch.tensor((x - mu) / sd))[:, 0]).numpy()  # type: ignore[operator]
 
 
-def auprc(p: np.ndarray, y: np.ndarray) -> float:
-    order = np.argsort(-p)
-    hits = y[order]
-    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
-    return float((precision * hits).sum() / max(hits.sum(), 1))
-
-
 def report(name: str, p: np.ndarray, test: list[Tagged], fpr: float) -> dict:
-    y = np.array([lab for _, lab, _ in test])
+    y = np.array([lab for _, lab, _ in test], bool)
     sources = np.array([s for _, _, s in test])
-    th = float(np.quantile(p[y == 0], 1 - fpr))
+    th = float(np.quantile(p[~y], 1 - fpr))
     by_source = {s: round(float((p[sources == s] >= th).mean()), 3) for s in sorted(set(sources))}
-    row = {"design": name, "auprc": round(auprc(p, y), 4), "threshold": round(th, 4),
-           "recall": round(float((p[y == 1] >= th).mean()), 4), "caught_by_source": by_source}
+    row = {"design": name, "auprc": round(auprc(p.tolist(), y.tolist()), 4), "threshold": round(th, 4),
+           "recall": round(float((p[y] >= th).mean()), 4), "caught_by_source": by_source}
     print(f"{name:<16} AUPRC {row['auprc']:.3f}  recall@{fpr:.0%}FPR {row['recall']:.3f}  "
           + "  ".join(f"{s} {v:.2f}" for s, v in by_source.items()), flush=True)
     return row
@@ -126,10 +118,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results/guard_designs.json")
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    train, _ = build(args.eval_dir, args.seed, 1000)
+    train, held = build(args.eval_dir, args.seed, 1000)
     train = [r for r in expand(train, rng) if "unsafe" in r[1]]
     train = rng.sample(train, min(args.train_rows, len(train)))
-    test = tagged_test(args.eval_dir, args.seed, 1000)
+    test = tagged(held, args.eval_dir, args.seed)
     print(f"{len(train)} training rows (sampled), {len(test)} held out", flush=True)
     y = np.array([lab["unsafe"] for _, lab, _ in train], np.float32)
     w = np.array([weight for _, _, weight in train], np.float32)
