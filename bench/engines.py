@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import platform
 import signal
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +75,9 @@ def threads_for(engine: str, threads: int) -> int:
     return threads
 
 
-def settings_for(model: str, engine: str, batch: int, threads: int) -> Settings:
+def settings_for(model: str, engine: str, batch: int, threads: int, adapter: str = "chat") -> Settings:
     return validate_settings({"model": {"path": model, "engine": engine, "max_batch": batch, "threads": threads_for(engine, threads)},
-                              "store": {"backend": "memory"},
+                              "store": {"backend": "memory"}, "adapters": {"default": adapter},
                               "policies": {p: {"enabled": False} for p in ("hazard", "toxicity", "bias", "language", "pii",
                                                                             "context")}}, "bench")
 
@@ -202,8 +204,15 @@ def chatkit_serve(model: str, engine: str, batch: int, threads: int, tokens: int
 
 async def in_process(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    engines = {e: build_generator(settings_for(args.model, e, args.batch, args.threads)) for e in ("transformers", "llamacpp")}
-    for name, g in engines.items():
+    engines: dict[str, Any] = {}
+    # llama.cpp first: the transformers engine runs torch on --threads, and once it has, llama.cpp in the same process
+    # decodes slower for good (chatkit.engine.llamacpp.generator.single_threaded_torch)
+    # the chat adapter (on by default) costs llama.cpp a sixth of its speed: the same file without it, as Llama runs it
+    plain = build_generator(settings_for(args.model, "llamacpp", args.batch, args.threads, adapter="base"))
+    out["llamacpp (no adapter)"] = {"single_tok_s": await single_stream(plain, args.single_tokens)}
+    await plain.aclose()
+    for name in ("llamacpp", "transformers"):
+        g = engines[name] = build_generator(settings_for(args.model, name, args.batch, args.threads))
         out[name] = {"single_tok_s": await single_stream(g, args.single_tokens)}
         ttft = await turn_ttft(g, 20)
         out[name]["ttft_ms"] = {1: ttft[0], 10: ttft[9], 20: ttft[19]}
@@ -232,8 +241,12 @@ def main() -> None:
                               "threads": args.threads, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
                               "clients": args.clients, "cpu": platform.processor() or platform.machine(),
                               "cpus": os.cpu_count(), "load_during_run": os.getloadavg()}
+    # in a process of its own: two threads that each run llama.cpp (or torch) on several threads slow both down for
+    # good (chatkit.engine.llamacpp.generator.single_threaded_torch)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        reference = pool.submit(llama_cpp_python_reference, file, args.single_tokens, args.threads).result()
     result["engines"] = asyncio.run(in_process(args))
-    result["engines"]["llama-cpp-python"] = {"single_tok_s": llama_cpp_python_reference(file, args.single_tokens, args.threads)}
+    result["engines"]["llama-cpp-python"] = {"single_tok_s": reference}
     if args.llama_server:
         port = free_port()
         server = start_llama_server(args.llama_server, file, port, args.batch, args.threads, 2048)
@@ -260,7 +273,7 @@ def report(result: dict[str, Any], out: Path) -> None:
     engines = result["engines"]
     print(f"\nengines on {result['model']} ({result['gguf']}), {result['cpus']} CPUs, load before/after "
           f"{result['load_during_run'][0]:.1f}/{result['load_after_run'][0]:.1f}")
-    print(f"{'engine':>16} | {'single tok/s':>12} | {'TTFT ms t1/t10/t20':>20} | " +
+    print(f"{'engine':>21} | {'single tok/s':>12} | {'TTFT ms t1/t10/t20':>20} | " +
           " | ".join(f"{c:>3} cl tok/s" for c in result["clients"]))
     for name, e in engines.items():
         if name == "agreement":
@@ -268,7 +281,7 @@ def report(result: dict[str, Any], out: Path) -> None:
         single = f"{e['single_tok_s']:.1f}" if e.get("single_tok_s") else "-"
         ttft = "/".join(f"{e['ttft_ms'][k]:.0f}" for k in (1, 10, 20)) if "ttft_ms" in e else "-"
         agg = e.get("aggregate_tok_s", {})
-        print(f"{name:>16} | {single:>12} | {ttft:>20} | " +
+        print(f"{name:>21} | {single:>12} | {ttft:>20} | " +
               " | ".join(f"{agg[c]:>10.1f}" if c in agg else f"{'-':>10}" for c in result["clients"]))
     print(f"greedy 16-token replies the same on both chatkit engines: {engines['agreement']['same']} of {len(PROMPTS)}")
     out.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from chatkit.config import Settings, StoreSettings
 from chatkit.engine.base import Generator
-from chatkit.engine.llamacpp.generator import LlamaCppGenerator, llama_cpp_available
+from chatkit.engine.llamacpp.generator import LlamaCppGenerator, llama_cpp_available, single_threaded_torch
 from chatkit.engine.remote import OpenAIBackend
 from chatkit.engine.transformers.generator import TransformersGenerator
 from chatkit.errors import ConfigError, ModelLoadError, StoreError
@@ -69,6 +69,8 @@ def parts(settings: Settings, *, announce: Callable[[str], None] | None = None) 
     """Every part the configuration describes, the cheap checks first: an unreachable store fails in a second and a
     broken policy before the chat model loads."""
     check_store(settings.store)
+    if settings.model.backend != "openai" and local_engine(settings) == "llamacpp":
+        single_threaded_torch()  # before the policies' models run: see there
     policies = policies_from_settings(settings, load=True)
     generator = build_generator(settings, announce=announce)
     return Parts(generator, settings, open_store(settings.store), policies, SelfNotes() if settings.chat.notes else None)

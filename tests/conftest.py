@@ -111,10 +111,14 @@ def llamacpp(tiny_gguf_file: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
     if not llama_cpp_available():
         pytest.skip("llama-cpp-python is not installed (pip install '.[llamacpp]'); the llama.cpp engine is untested here")
+    import torch
+
+    threads = torch.get_num_threads()
     with pytest.MonkeyPatch.context() as mp:  # the shipped adapter's GGUF form is cached in a throwaway models directory
         mp.setenv("CHATKIT_MODELS_DIR", str(tmp_path_factory.mktemp("llamacpp-models")))
         engine = LlamaCppGenerator.load(tiny_gguf_file, adapters={"bookshop-tiny": "bundled:bookshop-tiny"}, max_batch=4,
                                         max_context_tokens=512)
+    torch.set_num_threads(threads)  # loading keeps torch to one thread; the rest of the run's torch work needs not
     yield engine
     engine.scheduler.close()
 

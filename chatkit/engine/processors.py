@@ -2,7 +2,9 @@
 
 Both local engines (transformers and llama.cpp) run every reply's logits row through this chain and ``pick``, so a
 reply's decoding is the same whichever engine computes the logits. Each is a ``transformers`` LogitsProcessor over
-``input_ids`` (prompt + reply so far) and the next-token ``scores``. ``prompt_len`` marks where the reply starts, so a
+``input_ids`` (prompt + reply so far) and the next-token ``scores``, which it may change in place: ``pick`` is given rows the
+caller owns, and a reply's next token costs a clone of the vocabulary per processor otherwise (most of a batched step's
+sampling time on the llama.cpp engine). ``prompt_len`` marks where the reply starts, so a
 processor can look at the reply alone: the CTRL penalty of ``transformers`` punishes every token of the prompt,
 punctuation and function words included, which is what makes it wreck fluency.
 
@@ -19,7 +21,6 @@ import torch
 from transformers import (
     LogitsProcessor,
     LogitsProcessorList,
-    MinNewTokensLengthLogitsProcessor,
     MinPLogitsWarper,
     RepetitionPenaltyLogitsProcessor,
     TemperatureLogitsWarper,
@@ -31,6 +32,19 @@ from transformers import (
 from chatkit.engine.decoding import DecodingConfig
 
 NEG_INF = float("-inf")
+
+
+class MinNewTokens(LogitsProcessor):
+    """The end-of-sequence tokens are banned until the reply has ``min_new`` tokens (transformers' own builds a
+    vocabulary-sized mask on every call)."""
+
+    def __init__(self, prompt_len: int, min_new: int, eos_ids: Iterable[int]) -> None:
+        self.until, self.eos = prompt_len + min_new, sorted(eos_ids)
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if input_ids.shape[1] < self.until:
+            scores[:, self.eos] = NEG_INF
+        return scores
 
 
 class ReplyRepetitionPenalty(LogitsProcessor):
@@ -45,7 +59,7 @@ class ReplyRepetitionPenalty(LogitsProcessor):
             return scores
         seen = torch.gather(scores, 1, reply)
         seen = torch.where(seen > 0, seen / self.penalty, seen * self.penalty)
-        return scores.scatter(1, reply, seen)
+        return scores.scatter_(1, reply, seen)
 
 
 class FrequencyPresencePenalty(LogitsProcessor):
@@ -59,7 +73,7 @@ class FrequencyPresencePenalty(LogitsProcessor):
         self.extra = torch.tensor(list(extra_ids), dtype=torch.long)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        out = scores.clone()
+        out = scores
         for row in range(input_ids.shape[0]):
             ids = torch.cat([self.extra.to(input_ids.device), input_ids[row, self.prompt_len:]])
             if ids.numel() == 0:
@@ -76,7 +90,7 @@ class ReplyNoRepeatNGram(LogitsProcessor):
         self.n, self.prompt_len, self.keep = n, prompt_len, set(keep)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        out = scores.clone()
+        out = scores
         for row in range(input_ids.shape[0]):
             reply = input_ids[row, self.prompt_len:].tolist()
             banned = _ngram_continuations([reply], reply, self.n) - self.keep
@@ -95,7 +109,7 @@ class CrossTurnBlock(LogitsProcessor):
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if not self.previous:
             return scores
-        out = scores.clone()
+        out = scores
         for row in range(input_ids.shape[0]):
             banned = _ngram_continuations(self.previous, input_ids[row, self.prompt_len:].tolist(), self.n) - self.keep
             if banned:
@@ -114,7 +128,7 @@ class DRYPenalty(LogitsProcessor):
         self.breakers, self.max_range = set(breakers), max_range
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        out = scores.clone()
+        out = scores
         for row in range(input_ids.shape[0]):
             for token, n in dry_matches(input_ids[row, -self.max_range:].tolist(), self.breakers).items():
                 if n >= self.allowed:
@@ -153,7 +167,7 @@ def build_processors(d: DecodingConfig, *, prompt_len: int, bot_replies: Sequenc
     keep = set(eos_ids)
     chain: list[LogitsProcessor] = []
     if d.min_new_tokens and keep:
-        chain.append(MinNewTokensLengthLogitsProcessor(prompt_len, d.min_new_tokens, sorted(keep)))
+        chain.append(MinNewTokens(prompt_len, d.min_new_tokens, keep))
     if d.repetition_penalty != 1.0:
         chain.append(RepetitionPenaltyLogitsProcessor(d.repetition_penalty) if d.repetition_scope == "prompt"
                      else ReplyRepetitionPenalty(d.repetition_penalty, prompt_len))

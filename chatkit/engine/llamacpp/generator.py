@@ -30,6 +30,25 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install 'chatkit[llamacpp]'"
 
 
+def single_threaded_torch() -> None:
+    """Keep torch (the policies' models, sampling) to one thread in a process that runs llama.cpp.
+
+    llama.cpp's threads meet at an OpenMP barrier after every operation, and they share torch's libgomp. Once torch has
+    started threads of its own, libgomp counts more threads than cores and its barriers stop spinning and sleep: on
+    2 cores llama.cpp then decodes 25-50% slower, for the rest of the process. One torch thread starts none. Must run
+    before torch's first multi-threaded operation: threads once started stay.
+    """
+    from importlib.util import find_spec
+
+    if find_spec("torch") is None:
+        return
+    import torch
+
+    if torch.get_num_threads() != 1:
+        log.info("torch set to one thread: llama.cpp shares its OpenMP runtime and slows down beside more")
+        torch.set_num_threads(1)
+
+
 def llama_cpp_available() -> bool:
     """Whether llama-cpp-python can be imported here (without importing it: that loads the native library)."""
     from importlib.util import find_spec
@@ -60,6 +79,7 @@ class LlamaCppGenerator(LocalEngine):
         if not llama_cpp_available():
             raise ModelLoadError(f"the llama.cpp engine needs llama-cpp-python: {INSTALL_HINT}, or set "
                                  "model.engine = \"transformers\"")
+        single_threaded_torch()
         model = resolve_gguf(path, announce=announce)
         arch = gguf_architecture(model.file)  # a file that is not GGUF fails here, naming it
         tokenizer = _tokenizer(model.file, model.tokenizer_dir)

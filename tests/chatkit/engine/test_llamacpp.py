@@ -6,6 +6,8 @@ cached prefix; errors name the file and what to do. Skipped where llama-cpp-pyth
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -176,3 +178,14 @@ async def test_an_adapter_saved_in_bfloat16_is_read(tiny_gguf_file: Path, llamac
     finally:
         engine.scheduler.close()
     assert reply == (await generator.generate(prompt(1), GREEDY, adapter="bookshop-tiny")).text
+
+
+def test_loading_keeps_torch_to_one_thread(tiny_gguf_file: Path, llamacpp: Any) -> None:
+    """llama.cpp shares torch's OpenMP runtime, whose barriers stop spinning once torch has threads of its own (the
+    policies' models run in torch): a fresh process, as a user's, ends up with one torch thread."""
+    code = ("import torch; torch.set_num_threads(2); from chatkit.engine.llamacpp.generator import LlamaCppGenerator; "
+            f"LlamaCppGenerator.load({str(tiny_gguf_file)!r}, shipped_adapters=False, max_batch=1); "
+            "print(torch.get_num_threads())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-1] == "1"

@@ -20,6 +20,7 @@ from chatkit.engine.processors import (
     ReplyRepetitionPenalty,
     build_processors,
     dry_matches,
+    pick,
 )
 
 INF = float("-inf")
@@ -56,21 +57,21 @@ def test_frequency_and_presence_follow_openai() -> None:
 
 
 def test_no_repeat_ngram_looks_at_the_reply_only() -> None:
-    scores = logits(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     # the prompt [4, 5] may be quoted; inside the reply [4, 5, 4] the bigram (4, 5) may not come again
-    assert ReplyNoRepeatNGram(2, prompt_len=2)(ids(4, 5, 4), scores).tolist() == [[0.0] * 6]
-    out = ReplyNoRepeatNGram(2, prompt_len=2)(ids(4, 5, 4, 5, 4), scores)
+    assert ReplyNoRepeatNGram(2, prompt_len=2)(ids(4, 5, 4), logits(*[0.0] * 6)).tolist() == [[0.0] * 6]
+    out = ReplyNoRepeatNGram(2, prompt_len=2)(ids(4, 5, 4, 5, 4), logits(*[0.0] * 6))
     assert out[0].tolist() == [0.0, 0.0, 0.0, 0.0, 0.0, INF]
-    assert ReplyNoRepeatNGram(2, prompt_len=2, keep=[5])(ids(4, 5, 4, 5, 4), scores)[0, 5] == 0.0
+    assert ReplyNoRepeatNGram(2, prompt_len=2, keep=[5])(ids(4, 5, 4, 5, 4), logits(*[0.0] * 6))[0, 5] == 0.0
 
 
 def test_cross_turn_block_bans_the_bots_own_ngrams() -> None:
     previous = [[7, 8, 9], [1, 2, 3]]
-    scores = logits(*[0.0] * 10)
-    out = CrossTurnBlock(3, previous, prompt_len=1)(ids(0, 7, 8), scores)
+    out = CrossTurnBlock(3, previous, prompt_len=1)(ids(0, 7, 8), logits(*[0.0] * 10))
     assert [i for i, v in enumerate(out[0].tolist()) if v == INF] == [9]
-    assert CrossTurnBlock(3, previous, prompt_len=2)(ids(0, 7, 8), scores).tolist() == scores.tolist(), "too short to match"
-    assert CrossTurnBlock(3, previous, prompt_len=1, keep=[9])(ids(0, 7, 8), scores)[0, 9] == 0.0, "end of text stays allowed"
+    assert CrossTurnBlock(3, previous, prompt_len=2)(ids(0, 7, 8), logits(*[0.0] * 10)).tolist() == [[0.0] * 10], \
+        "too short to match"
+    assert CrossTurnBlock(3, previous, prompt_len=1, keep=[9])(ids(0, 7, 8), logits(*[0.0] * 10))[0, 9] == 0.0, \
+        "end of text stays allowed"
 
 
 def test_dry_penalty_grows_with_the_repeated_length() -> None:
@@ -128,3 +129,14 @@ def test_min_new_tokens_holds_back_end_of_text() -> None:
     chain = build_processors(d, prompt_len=2, bot_replies=[], breaker_ids=[], eos_ids=[3])
     assert chain(ids(0, 1, 2), logits(0.0, 0.0, 0.0, 5.0))[0, 3].item() == INF
     assert chain(ids(0, 1, 2, 2), logits(0.0, 0.0, 0.0, 5.0))[0, 3].item() == 5.0
+
+
+def test_pick_changes_only_the_row_it_is_given() -> None:
+    """Processors work in place (a clone per processor per token was most of a batched step's sampling time): the
+    engines give each reply a row of its own, and a neighbouring row is untouched."""
+    chain = build_processors(PRESETS["greedy"].with_overrides(min_new_tokens=4), prompt_len=1, bot_replies=[[3, 4, 5, 6]],
+                             breaker_ids=[], eos_ids=[7])
+    batch = logits(*[1.0] * 8).repeat(2, 1)
+    assert pick(chain, ids(0, 3, 4, 5), batch[0:1], greedy=True, generator=None) != 7, "end of text before min_new_tokens"
+    assert batch[1].tolist() == [1.0] * 8
+    assert batch[0, 7].item() == INF and batch[0, 6].item() == INF, "the row itself carries the bans"
