@@ -85,7 +85,10 @@ NOT_NAMES = {"A", "An", "The", "Not", "Welcome", "Right", "Correct", "Here", "Al
 CLAIMED_NAME = re.compile(r"\b(?:[Yy]our name(?: is|'s)|[Yy]ou(?:'re| are)(?: called)?|call you)\s+([A-Z][a-z]+)")
 OWN_NAME = re.compile(r"\b[Mm]y name is\b|\bI(?:'m| am) (?!AI\b|An?\b|Not\b|Here\b|Sorry\b|Glad\b|Happy\b)[A-Z][a-z]+\b")
 OWN_LIFE = re.compile(r"\bmy (wife|husband|kids|children|son|daughter|mom|dad|mother|father|parents|brother|sister|family is)\b|"
-                      r"\bI grew up in\b|\bI live in\b|\bI went (to|out|hiking|for)\b", re.IGNORECASE)
+                      r"\bI grew up\b|\bI live in\b|\bI went (to|out|hiking|for)\b|"
+                      r"\bI have (a |an |two |three |many )?(big |small |large |lovely )?(family|wife|husband|kids|children|"
+                      r"brothers?|sisters?|parents|pets?|dogs?|cats?)\b|\bI spend (most|my) (days|weekends|evenings)\b",
+                      re.IGNORECASE)
 
 
 def words(text: str) -> int:

@@ -1,0 +1,37 @@
+"""The dialogue benchmark's judges: what counts as an invented life, an invented name or a loop."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import dialogue_probes as P
+
+
+@pytest.mark.parametrize(("reply", "invents"), [
+    ("I'm an AI assistant, so I have a big family.", True),
+    ("I'm an AI assistant, so I grew up with books and flowers.", True),
+    ("I spend most weekends hiking with my dog.", True),
+    ("My name is Ela and I live in Paris.", True),
+    ("I'm an AI, so I don't have a family. Do you?", False),
+    ("No hometown here, since I'm an AI. Where are you from?", False),
+])
+def test_an_invented_life_is_a_claim_not_a_denial(reply: str, invents: bool) -> None:
+    assert P.invents_own_life(reply) is invents
+
+
+@pytest.mark.parametrize(("reply", "invents"), [
+    ("Your name is Elena!", True), ("You're Sam, right?", True),
+    ("You haven't told me your name yet. What is it?", False), ("You're welcome!", False),
+])
+def test_an_invented_user_name_is_a_capitalised_claim(reply: str, invents: bool) -> None:
+    assert P.invents_user_name(reply) is invents
+
+
+def test_a_loop_is_a_thrice_repeated_trigram_or_a_repeated_reply() -> None:
+    assert P.loops("hello there friend hello there friend hello there friend", [])
+    assert P.loops("It is a lovely day for a walk in the park today.", ["It is a lovely day for a walk in the park!"])
+    assert not P.loops("It is sunny. I hope you enjoy it.", ["Good morning! How are you?"])
