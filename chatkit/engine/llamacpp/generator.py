@@ -17,7 +17,7 @@ from typing import Any
 
 from chatkit.engine.jobs import Job
 from chatkit.engine.llamacpp.lora import base_shape, gguf_lora
-from chatkit.engine.llamacpp.native import LlamaContext, gguf_architecture
+from chatkit.engine.llamacpp.native import LlamaContext, gguf_architecture, gguf_metadata
 from chatkit.engine.llamacpp.scheduler import Scheduler
 from chatkit.engine.local import LocalEngine
 from chatkit.engine.tokenizer import load_chat_tokenizer
@@ -146,10 +146,8 @@ def _tokenizer(file: Path, folder: Path | None) -> Any:
 
 
 def _context_length(file: Path, arch: str) -> int:
-    import gguf
-
-    field = gguf.GGUFReader(str(file)).fields.get(f"{arch}.context_length")
-    return int(field.contents()) if field is not None else 2048
+    value = gguf_metadata(file).get(f"{arch}.context_length")
+    return int(value) if isinstance(value, int) else 2048
 
 
 def _eos_ids(tokenizer: Any, folder: Path | None) -> list[int]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chatkit.engine.llamacpp.native import gguf_metadata
 from chatkit.errors import LoraAdapterError, one_line
 from chatkit.hashing import sha256_file
 from chatkit.models.catalogue import models_dir
@@ -40,20 +41,15 @@ class BaseShape:
 
 
 def base_shape(gguf_file: Path) -> BaseShape:
-    import gguf
+    meta = gguf_metadata(gguf_file)
+    arch = str(meta.get("general.architecture"))
 
-    reader = gguf.GGUFReader(str(gguf_file))
+    def number(key: str) -> int:  # absent, or a per-layer array (the header reader skips arrays): 0
+        value = meta.get(f"{arch}.{key}")
+        return value if isinstance(value, int) else 0
 
-    def field(key: str) -> Any:
-        f = reader.fields.get(key)
-        if f is None:
-            return None
-        value = f.contents()
-        return value[0] if isinstance(value, list) and value else value
-
-    arch = str(field("general.architecture"))
-    heads = int(field(f"{arch}.attention.head_count") or 0)
-    return BaseShape(arch, int(field(f"{arch}.block_count") or 0), heads, int(field(f"{arch}.attention.head_count_kv") or heads))
+    heads = number("attention.head_count")
+    return BaseShape(arch, number("block_count"), heads, number("attention.head_count_kv") or heads)
 
 
 def gguf_lora(name: str, adapter_dir: Path, base: BaseShape) -> Path:

@@ -12,6 +12,7 @@ import ctypes
 import functools
 import logging
 import os
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,15 +70,67 @@ class Chunk:
     logits: bool
 
 
+_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+_STRING, _ARRAY = 8, 9
+
+
+def gguf_metadata(file: Path) -> dict[str, object]:
+    """The scalar and string keys of a GGUF file's header; arrays (the vocabulary, the merges) are skipped. The gguf
+    package's reader builds every array element in Python: 2-4 s for SmolLM2's vocabulary, at every start.
+    ModelLoadError naming the file if it is not GGUF."""
+    try:
+        with open(file, "rb") as f:
+            if f.read(4) != b"GGUF":
+                raise ValueError("it does not start with GGUF's magic number")
+            (version,) = struct.unpack("<I", f.read(4))
+            if version < 2:
+                raise ValueError(f"GGUF version {version} is older than llama.cpp reads")
+            _, n_kv = struct.unpack("<QQ", f.read(16))
+            out: dict[str, object] = {}
+            for _ in range(n_kv):
+                key = _string(f)
+                (kind,) = struct.unpack("<I", f.read(4))
+                if kind == _ARRAY:
+                    _skip_array(f)
+                else:
+                    out[key] = _string(f) if kind == _STRING else _scalar(f, kind)
+            return out
+    except (OSError, ValueError, struct.error, UnicodeDecodeError) as e:
+        raise ModelLoadError(f"cannot read {file} as a GGUF file ({one_line(e, 200)}); pass a .gguf model file") from None
+
+
+def _string(f: Any) -> str:
+    (n,) = struct.unpack("<Q", f.read(8))
+    if n > 1 << 24:
+        raise ValueError(f"a header string of {n} bytes")
+    return f.read(n).decode("utf-8")
+
+
+def _scalar(f: Any, kind: int) -> object:
+    if kind not in _SCALARS:
+        raise ValueError(f"unknown value type {kind} in the header")
+    fmt = _SCALARS[kind]
+    return struct.unpack(fmt, f.read(struct.calcsize(fmt)))[0]
+
+
+def _skip_array(f: Any) -> None:
+    kind, count = struct.unpack("<IQ", f.read(12))
+    if kind == _STRING:
+        for _ in range(count):
+            (n,) = struct.unpack("<Q", f.read(8))
+            f.seek(n, 1)
+    elif kind == _ARRAY:
+        for _ in range(count):
+            _skip_array(f)
+    elif kind in _SCALARS:
+        f.seek(count * struct.calcsize(_SCALARS[kind]), 1)
+    else:
+        raise ValueError(f"unknown array type {kind} in the header")
+
+
 def gguf_architecture(file: Path) -> str:
     """The architecture a GGUF file declares; ModelLoadError naming the file if it is not GGUF at all."""
-    import gguf
-
-    try:
-        field = gguf.GGUFReader(str(file)).fields.get("general.architecture")
-        return str(field.contents()) if field is not None else "unknown"
-    except Exception as e:  # the reader raises ValueError, struct errors or worse on a file that is not GGUF
-        raise ModelLoadError(f"cannot read {file} as a GGUF file ({one_line(e, 200)}); pass a .gguf model file") from None
+    return str(gguf_metadata(file).get("general.architecture", "unknown"))
 
 
 class LlamaContext:

@@ -189,3 +189,21 @@ def test_loading_keeps_torch_to_one_thread(tiny_gguf_file: Path, llamacpp: Any) 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[-1] == "1"
+
+
+def test_the_header_is_read_as_gguf_reads_it_but_without_its_arrays(tiny_gguf_file: Path, llamacpp: Any,
+                                                                    tmp_path: Path) -> None:
+    import gguf
+
+    from chatkit.engine.llamacpp.native import gguf_metadata
+
+    reader = gguf.GGUFReader(str(tiny_gguf_file))
+    expected = {k: f.contents() for k, f in reader.fields.items()
+                if not k.startswith("GGUF.") and f.types[0] != gguf.GGUFValueType.ARRAY}
+    meta = gguf_metadata(tiny_gguf_file)
+    assert meta.keys() == expected.keys() and "general.architecture" in meta
+    assert all(meta[k] == pytest.approx(v) if isinstance(v, float) else meta[k] == v for k, v in expected.items())
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(tiny_gguf_file.read_bytes()[:300])
+    with pytest.raises(ModelLoadError, match=r"cut\.gguf"):
+        gguf_metadata(cut)
