@@ -207,7 +207,7 @@ async def in_process(args: argparse.Namespace) -> dict[str, Any]:
     engines: dict[str, Any] = {}
     # llama.cpp first: the transformers engine runs torch on --threads, and once it has, llama.cpp in the same process
     # decodes slower for good (chatkit.engine.llamacpp.generator.single_threaded_torch)
-    # the chat adapter (on by default) costs llama.cpp a sixth of its speed: the same file without it, as Llama runs it
+    # the chat adapter (on by default) costs llama.cpp a fifth to a quarter of its speed: the file without it, as Llama runs it
     plain = build_generator(settings_for(args.model, "llamacpp", args.batch, args.threads, adapter="base"))
     out["llamacpp (no adapter)"] = {"single_tok_s": await single_stream(plain, args.single_tokens)}
     await plain.aclose()
