@@ -73,14 +73,13 @@ class FrequencyPresencePenalty(LogitsProcessor):
         self.extra = torch.tensor(list(extra_ids), dtype=torch.long)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        out = scores
         for row in range(input_ids.shape[0]):
             ids = torch.cat([self.extra.to(input_ids.device), input_ids[row, self.prompt_len:]])
             if ids.numel() == 0:
                 continue
             counts = torch.bincount(ids, minlength=scores.shape[1])[: scores.shape[1]].to(scores.dtype)
-            out[row] -= self.frequency * counts + self.presence * (counts > 0).to(scores.dtype)
-        return out
+            scores[row] -= self.frequency * counts + self.presence * (counts > 0).to(scores.dtype)
+        return scores
 
 
 class ReplyNoRepeatNGram(LogitsProcessor):
@@ -90,13 +89,12 @@ class ReplyNoRepeatNGram(LogitsProcessor):
         self.n, self.prompt_len, self.keep = n, prompt_len, set(keep)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        out = scores
         for row in range(input_ids.shape[0]):
             reply = input_ids[row, self.prompt_len:].tolist()
             banned = _ngram_continuations([reply], reply, self.n) - self.keep
             if banned:
-                out[row, list(banned)] = NEG_INF
-        return out
+                scores[row, list(banned)] = NEG_INF
+        return scores
 
 
 class CrossTurnBlock(LogitsProcessor):
@@ -109,12 +107,11 @@ class CrossTurnBlock(LogitsProcessor):
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if not self.previous:
             return scores
-        out = scores
         for row in range(input_ids.shape[0]):
             banned = _ngram_continuations(self.previous, input_ids[row, self.prompt_len:].tolist(), self.n) - self.keep
             if banned:
-                out[row, list(banned)] = NEG_INF
-        return out
+                scores[row, list(banned)] = NEG_INF
+        return scores
 
 
 class DRYPenalty(LogitsProcessor):
@@ -128,12 +125,11 @@ class DRYPenalty(LogitsProcessor):
         self.breakers, self.max_range = set(breakers), max_range
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        out = scores
         for row in range(input_ids.shape[0]):
             for token, n in dry_matches(input_ids[row, -self.max_range:].tolist(), self.breakers).items():
                 if n >= self.allowed:
-                    out[row, token] -= self.multiplier * self.base ** (n - self.allowed)
-        return out
+                    scores[row, token] -= self.multiplier * self.base ** (n - self.allowed)
+        return scores
 
 
 def dry_matches(seq: Sequence[int], breakers: set[int]) -> dict[int, int]:

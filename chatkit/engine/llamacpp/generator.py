@@ -17,7 +17,7 @@ from typing import Any
 
 from chatkit.engine.jobs import Job
 from chatkit.engine.llamacpp.lora import base_shape, gguf_lora
-from chatkit.engine.llamacpp.native import LlamaContext, gguf_architecture, gguf_metadata
+from chatkit.engine.llamacpp.native import LlamaContext, gguf_metadata
 from chatkit.engine.llamacpp.scheduler import Scheduler
 from chatkit.engine.local import LocalEngine
 from chatkit.engine.tokenizer import load_chat_tokenizer
@@ -81,9 +81,10 @@ class LlamaCppGenerator(LocalEngine):
                                  "model.engine = \"transformers\"")
         single_threaded_torch()
         model = resolve_gguf(path, announce=announce)
-        arch = gguf_architecture(model.file)  # a file that is not GGUF fails here, naming it
+        meta = gguf_metadata(model.file)  # a file that is not GGUF fails here, naming it
+        arch = str(meta.get("general.architecture", "unknown"))
         tokenizer = _tokenizer(model.file, model.tokenizer_dir)
-        own = _context_length(model.file, arch)
+        own = _context_length(meta, arch)
         limit = min(max_context_tokens, own) if max_context_tokens else own
         paths = {n: resolve_path(str(p)) for n, p in (adapters or {}).items()}
         if BASE in paths:
@@ -145,8 +146,8 @@ def _tokenizer(file: Path, folder: Path | None) -> Any:
     return tokenizer
 
 
-def _context_length(file: Path, arch: str) -> int:
-    value = gguf_metadata(file).get(f"{arch}.context_length")
+def _context_length(meta: Mapping[str, object], arch: str) -> int:
+    value = meta.get(f"{arch}.context_length")
     return int(value) if isinstance(value, int) else 2048
 
 
