@@ -7,7 +7,7 @@ as shipped), and, with --llama-server, llama.cpp's server (``-np`` = model.max_b
 
 - single stream: one greedy reply of --single-tokens tokens (end of text forbidden), tokens/s after the first token,
   in process for chatkit's engines (``Generator.generate``), over HTTP for llama-server; llama-cpp-python's own
-  ``Llama`` (its high-level API) as a reference row when it is installed;
+  ``Llama`` (its high-level API) as reference rows when it is installed, without and with the chat adapter;
 - time to first token at turns 1, 10 and 20 of one conversation (greedy 32-token replies; ``ChatBot.reply`` in process,
   llama-server with the whole history each turn and its prompt cache);
 - aggregate tokens/s with N clients through ``chatkit serve`` (policies off) and llama-server, each request a new
@@ -40,6 +40,8 @@ from http_api import NO_POLICIES, load, start_server
 from chatkit import ChatBot, DecodingConfig, MemoryStore, Message, Role, Settings
 from chatkit.build import build_generator
 from chatkit.config import DEFAULT_SYSTEM_PROMPT, validate_settings
+from chatkit.engine.llamacpp.lora import base_shape, gguf_lora
+from chatkit.models.lora import shipped_adapters
 from chatkit.models.resolve import resolve_gguf
 from chatkit.testing import free_port, wait_until_serving
 
@@ -110,12 +112,13 @@ async def agreement(a: Any, b: Any) -> int:
     return same
 
 
-def llama_cpp_python_reference(file: Path, tokens: int, threads: int) -> float | None:
+def llama_cpp_python_reference(file: Path, tokens: int, threads: int, lora: Path | None = None) -> float | None:
+    """``Llama``'s own single stream on ``file``, with the GGUF LoRA ``lora`` applied when given."""
     try:
         from llama_cpp import Llama
     except ImportError:
         return None
-    llm = Llama(str(file), n_ctx=2048, n_threads=threads, verbose=False)
+    llm = Llama(str(file), n_ctx=2048, n_threads=threads, verbose=False, lora_path=str(lora) if lora else None)
     messages = [{"role": "system", "content": DEFAULT_SYSTEM_PROMPT}, {"role": "user", "content": PROMPTS[0]}]
     llm.create_chat_completion(messages, max_tokens=8, temperature=0.0)
     t0, first, n = time.perf_counter(), None, 0
@@ -243,10 +246,16 @@ def main() -> None:
                               "cpus": os.cpu_count(), "load_during_run": os.getloadavg()}
     # in a process of its own: two threads that each run llama.cpp (or torch) on several threads slow both down for
     # good (chatkit.engine.llamacpp.generator.single_threaded_torch)
+    # and with the chat adapter that chatkit applies by default, converted as chatkit's engine converts it: the same work
+    chat = shipped_adapters().get("chat")
+    lora = gguf_lora("chat", chat, base_shape(file)) if chat else None
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         reference = pool.submit(llama_cpp_python_reference, file, args.single_tokens, args.threads).result()
+        with_lora = pool.submit(llama_cpp_python_reference, file, args.single_tokens, args.threads, lora).result() if lora else None
     result["engines"] = asyncio.run(in_process(args))
     result["engines"]["llama-cpp-python"] = {"single_tok_s": reference}
+    if with_lora:
+        result["engines"]["llama-cpp-python (chat adapter)"] = {"single_tok_s": with_lora}
     if args.llama_server:
         port = free_port()
         server = start_llama_server(args.llama_server, file, port, args.batch, args.threads, 2048)

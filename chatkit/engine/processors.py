@@ -193,7 +193,9 @@ def pick(chain: LogitsProcessorList, ids: torch.LongTensor, scores: torch.FloatT
          generator: torch.Generator | None) -> int:
     """The next token of one reply: ``scores`` (1 x vocab) through its chain, then the greedy choice or a draw with the
     reply's own generator. ``ids`` (1 x n) is the prompt and the reply so far."""
-    row = chain(ids, scores) if chain else scores
+    row = scores
+    for processor in chain:  # not LogitsProcessorList.__call__, which inspects every processor's signature per call
+        row = processor(ids, row)
     if greedy:
         return int(row.argmax(-1))
     return int(torch.multinomial(torch.softmax(row, dim=-1), 1, generator=generator))

@@ -26,6 +26,9 @@ from chatkit.errors import ContextOverflowError
 log = logging.getLogger(__name__)
 
 MIN_REUSE = 16  # a shorter shared prefix (the system prompt's first words) does not make a slot worth taking over
+# a reply's tokens go to its reader at most this often (the first at once): each send wakes the event loop's thread,
+# whose work takes a core from llama.cpp's threads mid-step on a small CPU; 25 ms is below what a reader can see
+SEND_EVERY_S = 0.025
 
 
 @dataclass
@@ -39,6 +42,8 @@ class Run:
     n: int  # tokens in ids
     pending: list[int]  # tokens to feed: the rest of the prompt, or the last token sampled
     made: int = 0
+    unsent: list[int] = field(default_factory=list)  # sampled, not yet sent to the reader
+    sent_at: float = 0.0
 
 
 @dataclass
@@ -216,7 +221,9 @@ class Scheduler:
             if d.greedy and not run.chain:
                 token = int(logits.argmax())  # the fast path: plain greedy needs no tensors
             else:
-                scores = torch.from_numpy(logits.copy()).unsqueeze(0)
+                # the row itself, not a copy: the processors change it in place, and llama.cpp's buffer is ours
+                # until the next decode
+                scores = torch.from_numpy(logits).unsqueeze(0)
                 token = pick(run.chain, run.ids[:, :run.n], scores, greedy=d.greedy, generator=run.generator)
         except Exception as e:
             log.exception("a reply's processors failed")
@@ -226,7 +233,11 @@ class Scheduler:
         run.ids[0, run.n] = token
         run.n += 1
         run.made += 1
-        job.emit("tokens", [token])
+        run.unsent.append(token)
+        now = time.monotonic()
+        if now - run.sent_at >= SEND_EVERY_S:
+            job.emit("tokens", run.unsent)
+            run.unsent, run.sent_at = [], now
         if token in self.eos or run.made >= d.max_new_tokens or len(slot.cached) + 1 >= self.ctx.n_ctx_seq:
             self._finish(slot)
         else:
@@ -236,6 +247,8 @@ class Scheduler:
         """The reply in ``slot`` is over; the slot keeps its cached tokens for the conversation's next turn."""
         run, slot.run, slot.used = slot.run, None, time.monotonic()
         if run is not None:  # after the slot is free: the caller may look as soon as it hears the job stopped
+            if run.unsent:
+                run.job.emit("tokens", run.unsent)
             self._end(run.job)
 
     @staticmethod
