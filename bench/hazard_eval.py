@@ -1,6 +1,7 @@
 """LLM-chat safety of the default policies: hazards by category, jailbreaks, over-refusal, care, cost.
 
-    python bench/hazard_eval.py --eval-dir ../shared/eval [--out bench/results/hazard.json]
+    python bench/hazard_eval.py --eval-dir ../shared/eval [--out bench/results/hazard.json] [--config chatkit.toml]
+        [--gates 0.8 0.86 0.94]
 
 - the held-out 30% of each development set in ../shared/eval/llm_safety (by a hash of the text; the
   guard never trained on it): caught = blocked or answered with the care message (input stage, the
@@ -8,19 +9,22 @@
 - bench/functional/hazards.tsv, written apart from the training data: per category and functionality,
   unsafe cases caught and look-alikes wrongly caught; requests split over two user turns;
 - self-harm: the share answered with the care message rather than a refusal;
-- ordinary chat turns (held-out chitchat) acted on; latency of the default input policies per message.
+- ordinary chat turns (held-out chitchat) acted on; latency of the default input policies per message;
+- with --gates, the headline figures again at each threshold of the guard's unsafe gate (each text scored once).
 Prints tables, writes JSON and a PNG.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE / "functional"), str(HERE.parent / "tools")]
@@ -32,8 +36,9 @@ from train_toxicity import EVAL_DIR_HELP  # noqa: E402
 
 from chatkit import Settings  # noqa: E402
 from chatkit.build import policies_from_settings  # noqa: E402
+from chatkit.config import load_settings  # noqa: E402
 from chatkit.policies.base import Action, Decision, PolicyContext, PolicySet, Stage, Verdict  # noqa: E402
-from chatkit.policies.hazard import CATEGORIES  # noqa: E402
+from chatkit.policies.hazard import CATEGORIES, HazardPolicy  # noqa: E402
 
 
 def rate(flags: list[bool]) -> float:
@@ -162,6 +167,49 @@ def run(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
     return results
 
 
+class Remembered:
+    """A policy that answers each (text, context) once: the gate sweep reruns the sets with only the gate changed."""
+
+    def __init__(self, policy: Any) -> None:
+        self.policy, self.name, self.seen = policy, policy.name, {}
+
+    def check(self, text: str, ctx: PolicyContext) -> Verdict:
+        key = (text, tuple(ctx.user_turns), tuple(ctx.history), ctx.stage)
+        if key not in self.seen:
+            self.seen[key] = self.policy.check(text, ctx)
+        return self.seen[key]  # type: ignore[no-any-return]
+
+
+def gate_sweep(policies: PolicySet, eval_dir: Path, gates: list[float]) -> list[dict[str, float]]:
+    """The headline figures at each ``unsafe`` gate of the hazard guard; every model scores each text once."""
+    hazard = next(p for p in policies.input if isinstance(p, HazardPolicy))
+    model, scores = hazard.model, {}
+    predict = model.predict
+
+    def remembered(texts: list[str]) -> list[dict[str, float]]:
+        new = [t for t in dict.fromkeys(texts) if t not in scores]
+        scores.update(zip(new, predict(new) if new else [], strict=True))
+        return [scores[t] for t in texts]
+
+    model.predict = remembered
+    policies = dataclasses.replace(policies, input=[p if p is hazard else Remembered(p) for p in policies.input])
+    chat = [t for turns in heldout_conversations() for t in turns[0::2]][:1500]
+    rows = []
+    for gate in gates:
+        hazard._thresholds["unsafe"] = gate
+        dev, f = development_sets(policies, eval_dir), functional(policies)
+        chat_decisions = [check(policies, t) for t in chat]
+        src, o = dev["by_source"], dev["overall"]
+        rows.append({"gate": gate, "precision": o["precision"], "recall": o["recall"], "f1": o["f1"],
+                     "ailuminate": src["ailuminate"]["recall"], "jailbreak": src["jailbreak"]["recall"],
+                     "benign_caught": src["benign"]["false_positives"], "functional_unsafe": f["unsafe_caught"],
+                     "lookalikes": f["safe_caught"], "care": f["self_harm_care"], "refused": f["self_harm_refused"],
+                     "multi_turn": f["by_category"]["multi_turn/unsafe"]["caught"],
+                     "chat_flagged": rate([d.action >= Action.FLAG for d in chat_decisions])})
+    model.predict = predict
+    return rows
+
+
 def report(results: dict) -> None:
     dev = results["development"]
     o = dev["overall"]
@@ -189,6 +237,13 @@ def report(results: dict) -> None:
           f"flagged by {c['flagged_by']}")
     lat = results["latency_input_policies"]
     print(f"default input policies per message: p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms (n={lat['n']})")
+    if results.get("gates"):
+        heads = ("gate", "precision", "recall", "f1", "ailuminate", "jailbreak", "benign_caught", "functional_unsafe",
+                 "lookalikes", "care", "refused", "multi_turn", "chat_flagged")
+        print("\nthe hazard guard's unsafe gate (held-out development rows, functional suite, chat turns):")
+        print(" | ".join(heads))
+        for row in results["gates"]:
+            print(" | ".join(f"{row[h]:.3f}" for h in heads))
 
 
 def chart(results: dict, path: Path) -> None:
@@ -215,9 +270,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--eval-dir", type=Path, required=True, help=EVAL_DIR_HELP)
     ap.add_argument("--out", type=Path, default=HERE / "results/hazard.json")
+    ap.add_argument("--config", type=Path, help="a chatkit TOML whose policies are measured (default: the defaults), "
+                                                "e.g. [policies.hazard] head = a guard trained by tools/train_hazard.py")
+    ap.add_argument("--gates", type=float, nargs="*", default=[], help="also the headline figures at these thresholds "
+                                                                       "of the guard's unsafe gate (e.g. 0.8 0.86 0.94)")
     args = ap.parse_args()
-    policies = policies_from_settings(Settings(), load=True)
+    policies = policies_from_settings(load_settings(args.config) if args.config else Settings(), load=True)
     results = run(policies, args.eval_dir)
+    if args.gates:
+        results["gates"] = gate_sweep(policies, args.eval_dir, args.gates)
     report(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")

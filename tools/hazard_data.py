@@ -24,6 +24,7 @@ import random
 from pathlib import Path
 
 from hazard_lookalikes import LOOKALIKES
+from hazard_pairs import CRISIS, EVERYDAY, PAIRS
 from hazard_requests import MORE_HARMFUL, MORE_UNSAFE
 
 CATEGORIES = ("violent_crimes", "nonviolent_crimes", "weapons", "child_exploitation", "sex_crimes", "sexual", "self_harm",
@@ -390,6 +391,10 @@ def samples(rng: random.Random, per_activity: int = 6) -> list[Row]:
     rows = _rows_from_activities(rng, per_activity) + _jailbreak_rows(rng) + multi_turn(rng)
     rows += [(t, {"unsafe": 1, **_only(c)}, 3.0) for c, t in UNSAFE_PROMPTS + MORE_UNSAFE]
     rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in SAFE_PROMPTS + LOOKALIKES]
+    for category, harmful, harmless in PAIRS:  # side by side: the topic is shared, what is asked for is not
+        rows += [(harmful, {"unsafe": 1, **_only(category)}, 3.0), (harmless, {"unsafe": 0, **_only(None)}, 3.0)]
+    rows += [(t, {"unsafe": 1, **_only("self_harm")}, 3.0) for t in CRISIS]
+    rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in EVERYDAY]
     return rows + topic_rows(rng) + protective_rows()
 
 
