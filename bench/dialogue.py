@@ -176,7 +176,7 @@ async def run(args: argparse.Namespace) -> list[dict[str, object]]:
     card = read_card(bundled_adapter(CHAT), ADAPTER_CARD)
     for name in args.models:
         t0 = time.perf_counter()
-        generator = TransformersGenerator.load(name, device="cpu")
+        generator = TransformersGenerator.load(name, device="cpu", dtype=args.dtype)
         load_s = time.perf_counter() - t0
         has_chat = CHAT in generator.adapters
         for setup in args.setups:
@@ -186,14 +186,15 @@ async def run(args: argparse.Namespace) -> list[dict[str, object]]:
             t0 = time.perf_counter()
             result = await probes(make_bot(generator, setup), args.seed)
             loss = round(heldout_loss(generator, CHAT if setup == "chat" else None, card), 4) if has_chat and args.heldout else None
-            rows.append({"model": name, "setup": setup, "heldout_loss": loss, "load_s": round(load_s, 1),
+            rows.append({"model": name, "setup": setup, "dtype": str(generator.model.dtype).removeprefix("torch."),
+                         "heldout_loss": loss, "load_s": round(load_s, 1),
                          "probe_s": round(time.perf_counter() - t0, 1), **result})
             print_row(rows[-1])
         await generator.aclose()
     return rows
 
 
-COLUMNS = ["model", "setup", "heldout_loss", "recall_1_5", "recall_6_8", "invented_user_name", "invented_own_life", "answers",
+COLUMNS = ["model", "setup", "dtype", "heldout_loss", "recall_1_5", "recall_6_8", "invented_user_name", "invented_own_life", "answers",
            "persona", "goodbye", "small_talk_le_60_words", "small_talk_median_words", "repeated_opener", "hit_token_limit",
            "greedy_loops", "greedy_chats_looping", "probes", "probe_s"]
 
@@ -208,6 +209,7 @@ def main() -> None:
     parser.add_argument("--setups", nargs="+", default=["base", "chat"], choices=["raw", "base", "chat"])
     parser.add_argument("--no-heldout", dest="heldout", action="store_false", help="skip the held-out loss")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dtype", default="auto", choices=["auto", "bfloat16", "float32"], help="the model's (model.dtype)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "dialogue.json")
     args = parser.parse_args()
     print(" | ".join(COLUMNS))

@@ -5,7 +5,8 @@
 Engines: chatkit's transformers engine (the GGUF dequantized, model.dtype auto), chatkit's llama.cpp engine (the GGUF
 as shipped), and, with --llama-server, llama.cpp's server (``-np`` = model.max_batch slots); all with --threads. Measured:
 
-- single stream: one greedy reply of --single-tokens tokens (end of text forbidden), tokens/s after the first token,
+- single stream: one greedy reply of --single-tokens tokens (end of text forbidden), tokens/s after the first token
+  (the median of --repeat replies for the llama.cpp rows),
   in process for chatkit's engines (``Generator.generate``), over HTTP for llama-server; llama-cpp-python's own
   ``Llama`` (its high-level API) as reference rows when it is installed, without and with the chat adapter;
 - time to first token at turns 1, 10 and 20 of one conversation (greedy 32-token replies; ``ChatBot.reply`` in process,
@@ -26,6 +27,7 @@ import multiprocessing
 import os
 import platform
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,12 +86,16 @@ def settings_for(model: str, engine: str, batch: int, threads: int, adapter: str
                                                                             "context")}}, "bench")
 
 
-async def single_stream(generator: Any, tokens: int) -> float:
+async def single_stream(generator: Any, tokens: int, repeat: int) -> float:
+    """The median of ``repeat`` runs: on a shared 2-core machine one run can be a tenth off either way."""
     messages = [Message(Role.SYSTEM, DEFAULT_SYSTEM_PROMPT), Message(Role.USER, PROMPTS[0])]
     d = DecodingConfig(temperature=0.0, max_new_tokens=tokens, min_new_tokens=tokens)
     await generator.generate(messages, d.with_overrides(max_new_tokens=8, min_new_tokens=8))  # warm up
-    g = await generator.generate(messages, d)
-    return (g.completion_tokens - 1) / (g.generate_s - (g.first_token_s or 0.0))
+    rates = []
+    for _ in range(repeat):
+        g = await generator.generate(messages, d)
+        rates.append((g.completion_tokens - 1) / (g.generate_s - (g.first_token_s or 0.0)))
+    return statistics.median(rates)
 
 
 async def turn_ttft(generator: Any, turns: int) -> list[float]:
@@ -112,7 +118,7 @@ async def agreement(a: Any, b: Any) -> int:
     return same
 
 
-def llama_cpp_python_reference(file: Path, tokens: int, threads: int, lora: Path | None = None) -> float | None:
+def llama_cpp_python_reference(file: Path, tokens: int, threads: int, repeat: int, lora: Path | None = None) -> float | None:
     """``Llama``'s own single stream on ``file``, with the GGUF LoRA ``lora`` applied when given."""
     try:
         from llama_cpp import Llama
@@ -121,13 +127,15 @@ def llama_cpp_python_reference(file: Path, tokens: int, threads: int, lora: Path
     llm = Llama(str(file), n_ctx=2048, n_threads=threads, verbose=False, lora_path=str(lora) if lora else None)
     messages = [{"role": "system", "content": DEFAULT_SYSTEM_PROMPT}, {"role": "user", "content": PROMPTS[0]}]
     llm.create_chat_completion(messages, max_tokens=8, temperature=0.0)
-    t0, first, n = time.perf_counter(), None, 0
-    for chunk in llm.create_chat_completion(messages, max_tokens=tokens, temperature=0.0, stream=True):
-        if chunk["choices"][0]["delta"].get("content"):  # one chunk a token
-            first, n = first or time.perf_counter(), n + 1
-    rate = (n - 1) / (time.perf_counter() - (first or t0))
+    rates = []
+    for _ in range(repeat):
+        t0, first, n = time.perf_counter(), None, 0
+        for chunk in llm.create_chat_completion(messages, max_tokens=tokens, temperature=0.0, stream=True):
+            if chunk["choices"][0]["delta"].get("content"):  # one chunk a token
+                first, n = first or time.perf_counter(), n + 1
+        rates.append((n - 1) / (time.perf_counter() - (first or t0)))
     llm.close()
-    return rate
+    return statistics.median(rates)
 
 
 def openai_client(session: aiohttp.ClientSession, url: str, tokens: int, extra: dict[str, Any]) -> Any:
@@ -162,14 +170,17 @@ async def aggregate(url: str, clients: list[int], tokens: int, extra: dict[str, 
     return out
 
 
-async def server_single_and_turns(url: str, tokens: int, turns: int) -> tuple[float, list[float]]:
+async def server_single_and_turns(url: str, tokens: int, turns: int, repeat: int) -> tuple[float, list[float]]:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True),
                                      timeout=aiohttp.ClientTimeout(total=600)) as session:
         single = openai_client(session, url, tokens, {"ignore_eos": True, "cache_prompt": True})
         system = {"role": "system", "content": DEFAULT_SYSTEM_PROMPT}
         await single(0, [system, {"role": "user", "content": PROMPTS[0]}])
-        first, whole = await single(0, [system, {"role": "user", "content": PROMPTS[0]}])
-        rate = (tokens - 1) / (whole - first)
+        rates = []
+        for _ in range(repeat):
+            first, whole = await single(0, [system, {"role": "user", "content": PROMPTS[0]}])
+            rates.append((tokens - 1) / (whole - first))
+        rate = statistics.median(rates)
         history: list[dict[str, str]] = [system]
         ttft = []
         chat = openai_client(session, url, 32, {"cache_prompt": True})
@@ -212,11 +223,11 @@ async def in_process(args: argparse.Namespace) -> dict[str, Any]:
     # decodes slower for good (chatkit.engine.llamacpp.generator.single_threaded_torch)
     # the chat adapter (on by default) costs llama.cpp a fifth to a quarter of its speed: the file without it, as Llama runs it
     plain = build_generator(settings_for(args.model, "llamacpp", args.batch, args.threads, adapter="base"))
-    out["llamacpp (no adapter)"] = {"single_tok_s": await single_stream(plain, args.single_tokens)}
+    out["llamacpp (no adapter)"] = {"single_tok_s": await single_stream(plain, args.single_tokens, args.repeat)}
     await plain.aclose()
     for name in ("llamacpp", "transformers"):
         g = engines[name] = build_generator(settings_for(args.model, name, args.batch, args.threads))
-        out[name] = {"single_tok_s": await single_stream(g, args.single_tokens)}
+        out[name] = {"single_tok_s": await single_stream(g, args.single_tokens, args.repeat if name == "llamacpp" else 1)}
         ttft = await turn_ttft(g, 20)
         out[name]["ttft_ms"] = {1: ttft[0], 10: ttft[9], 20: ttft[19]}
         print(f"  {name}: {out[name]}", file=sys.stderr)
@@ -233,6 +244,7 @@ def main() -> None:
     p.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8, 16, 32])
     p.add_argument("--tokens", type=int, default=64, help="tokens per reply in the aggregate runs")
     p.add_argument("--single-tokens", type=int, default=128)
+    p.add_argument("--repeat", type=int, default=5, help="single-stream runs of the llama.cpp rows; the median is reported")
     p.add_argument("--batch", type=int, default=8, help="model.max_batch, and llama-server's -np")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="threads of every llama.cpp engine")
     p.add_argument("--skip-serve", action="store_true", help="only the in-process measurements")
@@ -250,8 +262,9 @@ def main() -> None:
     chat = shipped_adapters().get("chat")
     lora = gguf_lora("chat", chat, base_shape(file)) if chat else None
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        reference = pool.submit(llama_cpp_python_reference, file, args.single_tokens, args.threads).result()
-        with_lora = pool.submit(llama_cpp_python_reference, file, args.single_tokens, args.threads, lora).result() if lora else None
+        reference = pool.submit(llama_cpp_python_reference, file, args.single_tokens, args.threads, args.repeat).result()
+        with_lora = pool.submit(llama_cpp_python_reference, file, args.single_tokens, args.threads, args.repeat,
+                                lora).result() if lora else None
     result["engines"] = asyncio.run(in_process(args))
     result["engines"]["llama-cpp-python"] = {"single_tok_s": reference}
     if with_lora:
@@ -260,7 +273,7 @@ def main() -> None:
         port = free_port()
         server = start_llama_server(args.llama_server, file, port, args.batch, args.threads, 2048)
         try:
-            rate, ttft = asyncio.run(server_single_and_turns(f"http://127.0.0.1:{port}", args.single_tokens, 20))
+            rate, ttft = asyncio.run(server_single_and_turns(f"http://127.0.0.1:{port}", args.single_tokens, 20, args.repeat))
             result["engines"]["llama-server"] = {"single_tok_s": rate, "ttft_ms": {1: ttft[0], 10: ttft[9], 20: ttft[19]}}
             if not args.skip_serve:
                 result["engines"]["llama-server"]["aggregate_tok_s"] = asyncio.run(aggregate(
