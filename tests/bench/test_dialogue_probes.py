@@ -24,8 +24,9 @@ def test_an_invented_life_is_a_claim_not_a_denial(reply: str, invents: bool) -> 
 
 
 @pytest.mark.parametrize(("reply", "invents"), [
-    ("Your name is Elena!", True), ("You're Sam, right?", True),
+    ("Your name is Elena!", True), ("You're Sam, right?", True), ("It's Jazz.", True), ("That's Anna, isn't it?", True),
     ("You haven't told me your name yet. What is it?", False), ("You're welcome!", False),
+    ("It's a secret you haven't shared with me yet.", False), ("I don't know. It's Not something you told me.", False),
 ])
 def test_an_invented_user_name_is_a_capitalised_claim(reply: str, invents: bool) -> None:
     assert P.invents_user_name(reply) is invents
