@@ -144,6 +144,11 @@ def functional(policies: PolicySet) -> dict[str, object]:
             "lookalikes_caught_by": deciders(lookalike_decisions, Action.BLOCK)}
 
 
+def chat_user_turns() -> list[str]:
+    """The users' side of held-out chitchat: what ordinary chat looks like to the input policies."""
+    return [t for turns in heldout_conversations() for t in turns[0::2]][:1500]
+
+
 def latency(policies: PolicySet, texts: list[str]) -> dict[str, float]:
     times = []
     for t in texts:
@@ -155,7 +160,7 @@ def latency(policies: PolicySet, texts: list[str]) -> dict[str, float]:
 
 
 def run(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
-    chat = [t for turns in heldout_conversations() for t in turns[0::2]][:1500]
+    chat = chat_user_turns()
     chat_decisions = [check(policies, t) for t in chat]
     short = [t for t, _, _ in development(eval_dir) if len(t.split()) <= 45][:300]
     results: dict[str, object] = {"development": development_sets(policies, eval_dir)}
@@ -193,7 +198,7 @@ def gate_sweep(policies: PolicySet, eval_dir: Path, gates: list[float]) -> list[
 
     model.predict = remembered
     policies = dataclasses.replace(policies, input=[p if p is hazard else Remembered(p) for p in policies.input])
-    chat = [t for turns in heldout_conversations() for t in turns[0::2]][:1500]
+    chat = chat_user_turns()
     rows = []
     for gate in gates:
         hazard._thresholds["unsafe"] = gate
