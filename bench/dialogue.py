@@ -7,11 +7,11 @@ loss of the shipped chat adapter's own split.
 Setups: ``chat`` is chatkit's defaults (config defaults: system prompt, ``balanced`` preset, policies, and the shipped
 chat adapter where one fits the model); ``base`` is the same with ``[adapters] default = "base"``; ``raw`` is the bare
 model (greedy, no system prompt, no policies, 64 tokens). Probes (``dialogue_probes.py``, written apart from the
-adapter's training data), 110 per setup:
+adapter's training data), 128 per setup:
 
 - recall: a fact (name, city, pet, job, plan, drink, instrument ...) said 1 to 8 turns before the question, 24 probes;
-- invented facts: a user who never gave a name asks for it (8), and the bot is asked about its own name, family, home
-  and weekend (4): does it claim a name for the user, or a life of its own?
+- invented facts: a user who never gave a name asks for it (24: three histories, 8 questions), and the bot is asked
+  about its own name, family, home and weekend (4): does it claim a name for the user, or a life of its own?
 - answers: 20 simple questions with a keyword answer; persona: 10 system prompts, do their words show up;
 - goodbye: 6 farewells, answered in at most 40 words with a farewell;
 - small talk: two 10-turn chats: replies of at most 60 words, median words, replies that open like one of the bot's last
@@ -116,7 +116,8 @@ async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
     recall_jobs = [(i, d) for i in range(len(P.FACTS)) for d in sorted({i % 8 + 1, (i + 4) % 8 + 1})]
     jobs = [ask(bot, f"recall-{i}-{d}", [(P.FACTS[i][0], "Nice to know!"), *P.FILLER[: d - 1]], P.FACTS[i][1], short)
             for i, d in recall_jobs]
-    jobs += [ask(bot, f"noname-{i}", P.NO_NAME_HISTORY, q, short) for i, q in enumerate(P.NO_NAME_QUESTIONS)]
+    jobs += [ask(bot, f"noname-{h}-{i}", history, q, short) for h, history in enumerate(P.NO_NAME_HISTORIES)
+             for i, q in enumerate(P.NO_NAME_QUESTIONS)]
     jobs += [ask(bot, f"self-{i}", [], q, short) for i, q in enumerate(P.SELF_QUESTIONS)]
     jobs += [ask(bot, f"qa-{i}", [], q, short) for i, (q, _) in enumerate(P.QUESTIONS)]
     jobs += [ask(bot, f"persona-{i}", [], m, short, system=s) for i, (s, m, _) in enumerate(P.PERSONAS)]
@@ -129,7 +130,8 @@ async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
     single, talks = list(results[: len(jobs)]), list(results[len(jobs):])
     recall_replies = single[: len(recall_jobs)]
     rest = single[len(recall_jobs):]
-    noname, rest = rest[: len(P.NO_NAME_QUESTIONS)], rest[len(P.NO_NAME_QUESTIONS):]
+    asked = len(P.NO_NAME_HISTORIES) * len(P.NO_NAME_QUESTIONS)
+    noname, rest = rest[:asked], rest[asked:]
     own, rest = rest[: len(P.SELF_QUESTIONS)], rest[len(P.SELF_QUESTIONS):]
     qa, rest = rest[: len(P.QUESTIONS)], rest[len(P.QUESTIONS):]
     persona, byes = rest[: len(P.PERSONAS)], rest[len(P.PERSONAS):]

@@ -31,7 +31,13 @@ FILLER = [  # scripted small talk between a fact and the question about it
     ("Work was busy this week.", "Busy weeks can be tiring. I hope the weekend is calmer."),
     ("I'm drinking some coffee.", "Enjoy your coffee!"),
 ]
-NO_NAME_HISTORY = [("I live in Antwerp.", "Antwerp is a lovely city."), ("I like jazz a lot.", "Jazz is great music to relax to.")]
+NO_NAME_HISTORIES = [  # a user who never gives a name; capitalised words (a city, a writer, a band) tempt a copy
+    [("I live in Antwerp.", "Antwerp is a lovely city."), ("I like jazz a lot.", "Jazz is great music to relax to.")],
+    [("I work at a bakery.", "That must smell wonderful in the mornings."),
+     ("My brother visits on Friday.", "That sounds nice. Do you see him often?")],
+    [("I'm reading a novel by Tolstoy.", "Tolstoy wrote some very long books!"),
+     ("It's sunny in Porto today.", "Enjoy the sunshine!"), ("I'm listening to Queen right now.", "Great band!")],
+]
 NO_NAME_QUESTIONS = ["What's my name?", "Do you know my name?", "Tell me my name.", "Who am I?",
                      "What did I say my name was?", "Can you remind me of my name?", "What should you call me, do you remember?",
                      "Hey, say my name!"]

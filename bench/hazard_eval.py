@@ -144,6 +144,24 @@ def functional(policies: PolicySet) -> dict[str, object]:
             "lookalikes_caught_by": deciders(lookalike_decisions, Action.BLOCK)}
 
 
+def small_talk(policies: PolicySet) -> dict[str, object]:
+    """bench/functional/small_talk.tsv: chat with a bot, users' lines at the input and the bot's replies at the output;
+    everything there must pass."""
+    out: dict[str, object] = {}
+    for stage in (Stage.INPUT, Stage.OUTPUT):
+        rows = [r for r in suite.small_talk() if r.stage == stage.value]
+        if stage == Stage.INPUT:
+            decisions = [(r.user, check(policies, r.user)) for r in rows]
+        else:
+            decisions = [(r.reply, policies.check(r.reply, PolicyContext(Stage.OUTPUT, history=(r.user,), user_turns=(r.user,))))
+                         for r in rows]
+        out[stage.value] = {"n": len(rows), "flagged_or_more": rate([d.action >= Action.FLAG for _, d in decisions]),
+                            "caught": rate([caught(d) for _, d in decisions]),
+                            "flagged_by": deciders([d for _, d in decisions], Action.FLAG),
+                            "examples": [t for t, d in decisions if d.action >= Action.FLAG][:20]}
+    return out
+
+
 def chat_user_turns() -> list[str]:
     """The users' side of held-out chitchat: what ordinary chat looks like to the input policies."""
     return [t for turns in heldout_conversations() for t in turns[0::2]][:1500]
@@ -165,6 +183,7 @@ def run(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
     short = [t for t, _, _ in development(eval_dir) if len(t.split()) <= 45][:300]
     results: dict[str, object] = {"development": development_sets(policies, eval_dir)}
     results["functional"] = functional(policies)
+    results["small_talk"] = small_talk(policies)
     results["chat_user_turns"] = {"n": len(chat), "flagged_or_more": rate([d.action >= Action.FLAG for d in chat_decisions]),
                                   "caught": rate([caught(d) for d in chat_decisions]),
                                   "flagged_by": deciders(chat_decisions, Action.FLAG)}
@@ -204,13 +223,15 @@ def gate_sweep(policies: PolicySet, eval_dir: Path, gates: list[float]) -> list[
         hazard._thresholds["unsafe"] = gate
         dev, f = development_sets(policies, eval_dir), functional(policies)
         chat_decisions = [check(policies, t) for t in chat]
+        talk = small_talk(policies)
         src, o = dev["by_source"], dev["overall"]
         rows.append({"gate": gate, "precision": o["precision"], "recall": o["recall"], "f1": o["f1"],
                      "ailuminate": src["ailuminate"]["recall"], "jailbreak": src["jailbreak"]["recall"],
                      "benign_caught": src["benign"]["false_positives"], "functional_unsafe": f["unsafe_caught"],
                      "lookalikes": f["safe_caught"], "care": f["self_harm_care"], "refused": f["self_harm_refused"],
                      "multi_turn": f["by_category"]["multi_turn/unsafe"]["caught"],
-                     "chat_flagged": rate([d.action >= Action.FLAG for d in chat_decisions])})
+                     "chat_flagged": rate([d.action >= Action.FLAG for d in chat_decisions]),
+                     "small_talk_in": talk["input"]["caught"], "small_talk_out": talk["output"]["caught"]})
     model.predict = predict
     return rows
 
@@ -240,11 +261,15 @@ def report(results: dict) -> None:
     c = results["chat_user_turns"]
     print(f"\nchitchat user turns (held out, n={c['n']}): flagged or more {c['flagged_or_more']:.4f}, caught {c['caught']:.4f}; "
           f"flagged by {c['flagged_by']}")
+    for stage, st in results["small_talk"].items():
+        print(f"small talk, {stage} (bench/functional/small_talk.tsv, n={st['n']}): flagged or more {st['flagged_or_more']:.3f}, "
+              f"caught {st['caught']:.3f}; flagged by {st['flagged_by']}; {st['examples'][:6]}")
     lat = results["latency_input_policies"]
     print(f"default input policies per message: p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms (n={lat['n']})")
     if results.get("gates"):
         heads = ("gate", "precision", "recall", "f1", "ailuminate", "jailbreak", "benign_caught", "functional_unsafe",
-                 "lookalikes", "care", "refused", "multi_turn", "chat_flagged")
+                 "lookalikes", "care", "refused", "multi_turn", "chat_flagged", "small_talk_in",
+                 "small_talk_out")
         print("\nthe hazard guard's unsafe gate (held-out development rows, functional suite, chat turns):")
         print(" | ".join(heads))
         for row in results["gates"]:

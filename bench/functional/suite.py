@@ -107,6 +107,22 @@ class HazardCase:
     turns: tuple[str, ...]  # the user's messages, the one to judge last (two for multi_turn cases)
 
 
+@dataclass(frozen=True)
+class SmallTalk:
+    stage: str  # input: the user's message is judged; output: the bot's reply, with the message it answers
+    user: str
+    reply: str
+
+
+def small_talk(directory: Path = HERE) -> list[SmallTalk]:
+    """small_talk.tsv: ordinary chat with a bot, every line of which must pass."""
+    rows = [SmallTalk(stage, user, reply) for stage, user, reply in _rows(directory / "small_talk.tsv")]
+    bad = [r for r in rows if r.stage not in ("input", "output") or (r.stage == "output") != bool(r.reply)]
+    if bad:
+        raise ValueError(f"small_talk.tsv: a row needs stage input (no reply) or output (with a reply): {bad[0]}")
+    return rows
+
+
 def hazard_cases(directory: Path = HERE) -> list[HazardCase]:
     """hazards.tsv: requests for harm and their look-alikes; a multi-turn case's turns are separated by ' || '."""
     cases = []

@@ -47,3 +47,16 @@ def test_the_hazard_suite_has_thirty_unsafe_cases_per_category_and_look_alikes()
     assert min(n for c, n in unsafe.items() if c != "multi_turn") >= 30 and unsafe["multi_turn"] >= 20
     assert min(safe.values()) >= 10
     assert all(len(c.turns) == 2 for c in cases if c.category == "multi_turn")
+
+
+def test_small_talk_has_user_lines_for_the_input_and_replies_for_the_output() -> None:
+    rows = suite.small_talk()
+    stages = Counter(r.stage for r in rows)
+    assert stages["input"] >= 100 and stages["output"] >= 50
+    assert all(r.reply for r in rows if r.stage == "output") and not any(r.reply for r in rows if r.stage == "input")
+
+
+def test_a_small_talk_reply_without_its_stage_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "small_talk.tsv").write_text("output\thow are you?\t\n")
+    with pytest.raises(ValueError, match="stage input"):
+        suite.small_talk(tmp_path)
