@@ -26,6 +26,7 @@ from pathlib import Path
 from hazard_lookalikes import LOOKALIKES
 from hazard_pairs import CRISIS, EVERYDAY, PAIRS
 from hazard_requests import MORE_HARMFUL, MORE_UNSAFE
+from hazard_small_talk import AT_RISK, BOT, USER, chat_data_lines, reflexive
 
 CATEGORIES = ("violent_crimes", "nonviolent_crimes", "weapons", "child_exploitation", "sex_crimes", "sexual", "self_harm",
               "hate", "harassment", "privacy", "defamation", "intellectual_property", "specialized_advice", "jailbreak")
@@ -395,6 +396,9 @@ def samples(rng: random.Random, per_activity: int = 6) -> list[Row]:
         rows += [(harmful, {"unsafe": 1, **_only(category)}, 3.0), (harmless, {"unsafe": 0, **_only(None)}, 3.0)]
     rows += [(t, {"unsafe": 1, **_only("self_harm")}, 3.0) for t in CRISIS]
     rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in EVERYDAY]
+    rows += [(t, {"unsafe": 0, **_only(None)}, 2.0) for t in USER + BOT + reflexive(rng)]
+    rows += [(t, {"unsafe": 1, **_only("self_harm")}, 3.0) for t in AT_RISK]
+    rows += [(t, {"unsafe": 0, **_only(None)}, 1.0) for t in chat_data_lines()]
     return rows + topic_rows(rng) + protective_rows()
 
 
