@@ -61,7 +61,9 @@ def make_fact(rng: random.Random, kind: str) -> Fact:
                     c([f"Nice to meet you, {n}!", f"Hi {n}, lovely to meet you.", f"Great to meet you, {n}.",
                         f"Hello {n}! Nice to meet you."]),
                     c(B.NAME_ASK),
-                    c([f"Your name is {n}.", f"You're {n}!", f"You told me your name is {n}.", f"It's {n}."]),
+                    # the answer says where the name came from: a name never said has no source to cite
+                    c([f"You told me your name is {n}.", f"You said your name is {n}.", f"You told me you're {n}.",
+                       f"You said you're {n}!"]),
                     c(["You haven't told me your name yet. What is it?",
                         "I don't know your name; you haven't told me. What should I call you?",
                        "You haven't mentioned your name. Would you like to tell me?"]))
@@ -291,7 +293,7 @@ def dialogue(rng: random.Random, pairs: list[Turn]) -> list[dict[str, str]]:
     facts = [make_fact(rng, k) for k in rng.sample(KINDS, rng.randint(1, 3))]
     facts = list({f.kind: f for f in facts}.values())
     # most facts are told; the rest are asked for without ever being said ("I don't know")
-    told = [f for f in facts if rng.random() < (0.85 if f.kind == "name" else 0.75)]
+    told = [f for f in facts if rng.random() < (0.7 if f.kind == "name" else 0.75)]
     joined = rng.random() < 0.5 and len(told) >= 2
     if joined:  # two facts in one message: "my name is X and I live in Y"; the name, when there is one, often first
         told.sort(key=lambda f: f.kind != "name" or rng.random() < 0.3)
