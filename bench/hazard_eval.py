@@ -145,17 +145,16 @@ def functional(policies: PolicySet) -> dict[str, object]:
 
 
 def small_talk(policies: PolicySet) -> dict[str, object]:
-    """bench/functional/small_talk.tsv: chat with a bot, users' lines at the input and the bot's replies at the output;
-    everything there must pass."""
+    """bench/functional/small_talk.tsv: chat with a bot, users' lines at the input and the bot's replies at the output
+    (judged with the message they answer); everything there must pass."""
+    rows = suite.small_talk()
     out: dict[str, object] = {}
     for stage in (Stage.INPUT, Stage.OUTPUT):
-        rows = [r for r in suite.small_talk() if r.stage == stage.value]
-        if stage == Stage.INPUT:
-            decisions = [(r.user, check(policies, r.user)) for r in rows]
-        else:
-            decisions = [(r.reply, policies.check(r.reply, PolicyContext(Stage.OUTPUT, history=(r.user,), user_turns=(r.user,))))
-                         for r in rows]
-        out[stage.value] = {"n": len(rows), "flagged_or_more": rate([d.action >= Action.FLAG for _, d in decisions]),
+        decisions: list[tuple[str, Decision]] = []
+        for r in (r for r in rows if r.stage == stage.value):
+            text, earlier = (r.user, ()) if stage == Stage.INPUT else (r.reply, (r.user,))
+            decisions.append((text, policies.check(text, PolicyContext(stage, history=earlier, user_turns=earlier))))
+        out[stage.value] = {"n": len(decisions), "flagged_or_more": rate([d.action >= Action.FLAG for _, d in decisions]),
                             "caught": rate([caught(d) for _, d in decisions]),
                             "flagged_by": deciders([d for _, d in decisions], Action.FLAG),
                             "examples": [t for t, d in decisions if d.action >= Action.FLAG][:20]}
