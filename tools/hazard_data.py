@@ -23,10 +23,11 @@ import json
 import random
 from pathlib import Path
 
-from hazard_lookalikes import LOOKALIKES
+from hazard_lookalikes import LOOKALIKES, SAFETY_QUESTIONS
 from hazard_pairs import CRISIS, EVERYDAY, PAIRS
 from hazard_requests import MORE_HARMFUL, MORE_UNSAFE
-from hazard_small_talk import AT_RISK, BOT, USER, chat_data_lines, reflexive
+from hazard_small_talk import AT_RISK, AT_RISK_VOICES, BOT, SAME_WORDS_SAFE, USER, chat_data_lines, reflexive
+from hazard_splits import SPLITS, SPLITS_SAFE
 
 CATEGORIES = ("violent_crimes", "nonviolent_crimes", "weapons", "child_exploitation", "sex_crimes", "sexual", "self_harm",
               "hate", "harassment", "privacy", "defamation", "intellectual_property", "specialized_advice", "jailbreak")
@@ -384,6 +385,9 @@ def multi_turn(rng: random.Random) -> list[Row]:
     for topic, follow in harmless:
         for opener in rng.sample(openers, 2):
             rows.append((f"{opener.format(t=topic)}\n{follow}", {"unsafe": 0, **_only(None)}, 3.0))
+    rows += [(f"{first}\n{second}", {"unsafe": 1, **_only(category)}, 3.0) for first, second, category in SPLITS]
+    rows += [(f"{first}\n{second}", {"unsafe": 0, **_only(None)}, 3.0) for first, second in SPLITS_SAFE]
+    rows += [(first, {"unsafe": 0, **_only(None)}, 3.0) for first in {first for first, _, _ in SPLITS}]
     return rows
 
 
@@ -391,13 +395,14 @@ def samples(rng: random.Random, per_activity: int = 6) -> list[Row]:
     """The hand-written rows."""
     rows = _rows_from_activities(rng, per_activity) + _jailbreak_rows(rng) + multi_turn(rng)
     rows += [(t, {"unsafe": 1, **_only(c)}, 3.0) for c, t in UNSAFE_PROMPTS + MORE_UNSAFE]
-    rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in SAFE_PROMPTS + LOOKALIKES]
+    rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in SAFE_PROMPTS + LOOKALIKES + SAFETY_QUESTIONS]
     for category, harmful, harmless in PAIRS:  # side by side: the topic is shared, what is asked for is not
         rows += [(harmful, {"unsafe": 1, **_only(category)}, 3.0), (harmless, {"unsafe": 0, **_only(None)}, 3.0)]
     rows += [(t, {"unsafe": 1, **_only("self_harm")}, 3.0) for t in CRISIS]
     rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in EVERYDAY]
     rows += [(t, {"unsafe": 0, **_only(None)}, 2.0) for t in USER + BOT + reflexive(rng)]
-    rows += [(t, {"unsafe": 1, **_only("self_harm")}, 3.0) for t in AT_RISK]
+    rows += [(t, {"unsafe": 1, **_only("self_harm")}, 3.0) for t in AT_RISK + AT_RISK_VOICES]
+    rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in SAME_WORDS_SAFE]
     rows += [(t, {"unsafe": 0, **_only(None)}, 1.0) for t in chat_data_lines()]
     return rows + topic_rows(rng) + protective_rows()
 
