@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -60,3 +61,18 @@ def test_a_small_talk_reply_without_its_stage_is_refused(tmp_path: Path) -> None
     (tmp_path / "small_talk.tsv").write_text("output\thow are you?\t\n")
     with pytest.raises(ValueError, match="stage input"):
         suite.small_talk(tmp_path)
+
+
+def test_the_hazard_guard_never_trains_on_a_line_the_suite_judges() -> None:
+    # the guard's figures on the suite mean something only if no case is a training row, word for word
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+    import hazard_data
+
+    def norm(text: str) -> str:
+        return " ".join(re.findall(r"\w+", text.lower()))
+
+    trained = {norm(text) for text, _, _ in hazard_data.samples(random.Random(0))}
+    judged = [t for case in suite.hazard_cases() for t in case.turns]
+    judged += [t for row in suite.small_talk() for t in (row.user, row.reply) if t]
+    assert len(trained) > 5000 and len(judged) > 900
+    assert [t for t in judged if norm(t) in trained] == []
