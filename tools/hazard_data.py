@@ -387,7 +387,7 @@ def multi_turn(rng: random.Random) -> list[Row]:
             rows.append((f"{opener.format(t=topic)}\n{follow}", {"unsafe": 0, **_only(None)}, 3.0))
     rows += [(f"{first}\n{second}", {"unsafe": 1, **_only(category)}, 3.0) for first, second, category in SPLITS]
     rows += [(f"{first}\n{second}", {"unsafe": 0, **_only(None)}, 3.0) for first, second in SPLITS_SAFE]
-    rows += [(first, {"unsafe": 0, **_only(None)}, 3.0) for first in {first for first, _, _ in SPLITS}]
+    rows += [(first, {"unsafe": 0, **_only(None)}, 3.0) for first in dict.fromkeys(first for first, _, _ in SPLITS)]
     return rows
 
 
