@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "functional"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import hazard_data
 import suite
 
 
@@ -65,9 +67,6 @@ def test_a_small_talk_reply_without_its_stage_is_refused(tmp_path: Path) -> None
 
 def test_the_hazard_guard_never_trains_on_a_line_the_suite_judges() -> None:
     # the guard's figures on the suite mean something only if no case is a training row, word for word
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-    import hazard_data
-
     def norm(text: str) -> str:
         return " ".join(re.findall(r"\w+", text.lower()))
 
