@@ -12,7 +12,9 @@ as shipped), and, with --llama-server, llama.cpp's server (``-np`` = model.max_b
 - time to first token at turns 1, 10 and 20 of one conversation (greedy 32-token replies; ``ChatBot.reply`` in process,
   llama-server with the whole history each turn and its prompt cache);
 - aggregate tokens/s with N clients through ``chatkit serve`` (policies off) and llama-server, each request a new
-  conversation answered with exactly --tokens tokens, over the OpenAI-compatible streaming API;
+  conversation answered with exactly --tokens tokens, over the OpenAI-compatible streaming API; without an adapter
+  (chatkit: the base model's id) and with the chat adapter chatkit applies by default (llama-server: ``--lora``, its
+  GGUF form as chatkit converts it), so each pair does the same work;
 - agreement: greedy 16-token replies of the two chatkit engines to 20 prompts, how many are the same.
 
 Prints a table, writes bench/results/engines.json and engines.png (tokens/s against clients).
@@ -154,20 +156,29 @@ def openai_client(session: aiohttp.ClientSession, url: str, tokens: int, extra: 
     return one
 
 
-async def aggregate(url: str, clients: list[int], tokens: int, extra: dict[str, Any]) -> dict[int, float]:
-    out = {}
+async def served_rates(rows: dict[str, tuple[str, dict[str, Any]]], clients: list[int], tokens: int, rounds: dict[str, int]
+                       ) -> dict[str, dict[int, float]]:
+    """Aggregate tokens/s of each row (a server's URL and its request fields) at each client count: the median of
+    ``rounds[row]`` measurements, the rows taking turns within a round, so that a noisy neighbour slows them alike
+    instead of whichever row it happens to meet."""
+    samples: dict[str, dict[int, list[float]]] = {row: {c: [] for c in clients} for row in rows}
     # a new connection per request: llama-server closes a streamed response's connection, which a reused one trips on
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=True),
                                      timeout=aiohttp.ClientTimeout(total=1200)) as session:
-        one = openai_client(session, url, tokens, extra)
-        await load(2, 2, one)  # warm up
+        ones = {row: openai_client(session, url, tokens, extra) for row, (url, extra) in rows.items()}
+        for one in ones.values():
+            await load(2, 2, one)  # warm up
         for c in clients:
-            requests = max(8, 2 * c)
-            t0 = time.perf_counter()
-            await load(c, requests, one)
-            out[c] = requests * tokens / (time.perf_counter() - t0)
-            print(f"    {c} clients: {out[c]:.1f} tok/s", file=sys.stderr)
-    return out
+            for r in range(max(rounds.values())):
+                for row, one in ones.items():
+                    if r >= rounds[row]:
+                        continue
+                    requests = max(8, 2 * c)
+                    t0 = time.perf_counter()
+                    await load(c, requests, one)
+                    samples[row][c].append(requests * tokens / (time.perf_counter() - t0))
+                    print(f"    {row}, {c} clients: {samples[row][c][-1]:.1f} tok/s", file=sys.stderr)
+    return {row: {c: statistics.median(v) for c, v in per.items()} for row, per in samples.items()}
 
 
 async def server_single_and_turns(url: str, tokens: int, turns: int, repeat: int) -> tuple[float, list[float]]:
@@ -192,9 +203,10 @@ async def server_single_and_turns(url: str, tokens: int, turns: int, repeat: int
         return rate, ttft
 
 
-def start_llama_server(binary: Path, file: Path, port: int, slots: int, threads: int, ctx: int) -> subprocess.Popen[bytes]:
+def start_llama_server(binary: Path, file: Path, port: int, slots: int, threads: int, ctx: int, lora: Path | None = None
+                       ) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([str(binary), "-m", str(file), "--port", str(port), "-np", str(slots), "-c", str(slots * ctx),
-                             "-t", str(threads), "-tb", str(threads), "--jinja"],
+                             "-t", str(threads), "-tb", str(threads), "--jinja", *(["--lora", str(lora)] if lora else [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if wait_until_serving(f"http://127.0.0.1:{port}/health", proc, 120):
         return proc
@@ -202,18 +214,53 @@ def start_llama_server(binary: Path, file: Path, port: int, slots: int, threads:
     raise SystemExit("llama-server did not start; run it by hand to see why")
 
 
-def chatkit_serve(model: str, engine: str, batch: int, threads: int, tokens: int, clients: list[int], tmp: Path
-                  ) -> dict[int, float]:
+def llama_server_rows(args: argparse.Namespace, file: Path, lora: Path | None) -> dict[str, Any]:
+    port = free_port()
+    server = start_llama_server(args.llama_server, file, port, args.batch, args.threads, 2048, lora)
+    try:
+        rate, ttft = asyncio.run(server_single_and_turns(f"http://127.0.0.1:{port}", args.single_tokens, 20, args.repeat))
+        return {"single_tok_s": rate, "ttft_ms": {1: ttft[0], 10: ttft[9], 20: ttft[19]}}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(60)
+
+
+def chatkit_server(model: str, engine: str, batch: int, threads: int, tokens: int, tmp: Path
+                   ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     config = tmp / f"{engine}.toml"
     config.write_text(CONFIG.format(model=model, engine=engine, batch=batch, threads=threads_for(engine, threads), tokens=tokens,
                                     port=port, policies=NO_POLICIES))
-    server = start_server(config, port)
+    return start_server(config, port), f"http://127.0.0.1:{port}"
+
+
+def served(args: argparse.Namespace, file: Path, lora: Path | None) -> dict[str, dict[int, float]]:
+    """Every server up at once (idle ones take no CPU), measured in turns: chatkit's two engines, the base model's id
+    (no adapter) and "chat" (the default chat adapter), and llama-server without and with the same adapter."""
+    servers: list[subprocess.Popen[bytes]] = []
+    rows: dict[str, tuple[str, dict[str, Any]]] = {}
     try:
-        return asyncio.run(aggregate(f"http://127.0.0.1:{port}", clients, tokens, {"model": model}))  # its base model's id
+        with tempfile.TemporaryDirectory() as tmp:
+            for engine, plain in (("llamacpp", "llamacpp (no adapter)"), ("transformers", "transformers (no adapter)")):
+                proc, url = chatkit_server(args.model, engine, args.batch, args.threads, args.tokens, Path(tmp))
+                servers.append(proc)
+                rows[plain] = (url, {"model": args.model})
+                if lora:
+                    rows[engine] = (url, {"model": "chat"})
+            if args.llama_server:
+                peers = [("llama-server", None)] + ([("llama-server (chat adapter)", lora)] if lora else [])
+                for name, adapter in peers:
+                    port = free_port()
+                    servers.append(start_llama_server(args.llama_server, file, port, args.batch, args.threads, 2048, adapter))
+                    rows[name] = (f"http://127.0.0.1:{port}", {"ignore_eos": True})
+            # the transformers engine once: it is far from the others, and each of its runs takes minutes
+            rounds = {row: 1 if row.startswith("transformers") else args.rounds for row in rows}
+            return asyncio.run(served_rates(rows, args.clients, args.tokens, rounds))
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(60)
+        for proc in servers:
+            proc.send_signal(signal.SIGTERM)
+        for proc in servers:
+            proc.wait(60)
 
 
 async def in_process(args: argparse.Namespace) -> dict[str, Any]:
@@ -247,6 +294,8 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=5, help="single-stream runs of the llama.cpp rows; the median is reported")
     p.add_argument("--batch", type=int, default=8, help="model.max_batch, and llama-server's -np")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="threads of every llama.cpp engine")
+    p.add_argument("--rounds", type=int, default=3, help="served runs of each llama.cpp row per client count, in turns; "
+                   "the median is reported")
     p.add_argument("--skip-serve", action="store_true", help="only the in-process measurements")
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = p.parse_args()
@@ -270,23 +319,13 @@ def main() -> None:
     if with_lora:
         result["engines"]["llama-cpp-python (chat adapter)"] = {"single_tok_s": with_lora}
     if args.llama_server:
-        port = free_port()
-        server = start_llama_server(args.llama_server, file, port, args.batch, args.threads, 2048)
-        try:
-            rate, ttft = asyncio.run(server_single_and_turns(f"http://127.0.0.1:{port}", args.single_tokens, 20, args.repeat))
-            result["engines"]["llama-server"] = {"single_tok_s": rate, "ttft_ms": {1: ttft[0], 10: ttft[9], 20: ttft[19]}}
-            if not args.skip_serve:
-                result["engines"]["llama-server"]["aggregate_tok_s"] = asyncio.run(aggregate(
-                    f"http://127.0.0.1:{port}", args.clients, args.tokens, {"ignore_eos": True}))
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(60)
+        # without an adapter, as llama.cpp is usually run, and with the chat adapter chatkit applies by default: the same work
+        result["engines"]["llama-server"] = llama_server_rows(args, file, None)
+        if lora:
+            result["engines"]["llama-server (chat adapter)"] = llama_server_rows(args, file, lora)
     if not args.skip_serve:
-        with tempfile.TemporaryDirectory() as tmp:
-            for engine in ("transformers", "llamacpp"):
-                print(f"  chatkit serve, {engine}", file=sys.stderr)
-                result["engines"][engine]["aggregate_tok_s"] = chatkit_serve(args.model, engine, args.batch, args.threads,
-                                                                             args.tokens, args.clients, Path(tmp))
+        for row, rates in served(args, file, lora).items():
+            result["engines"].setdefault(row, {})["aggregate_tok_s"] = rates
     result["load_after_run"] = os.getloadavg()
     report(result, args.out)
 
@@ -295,7 +334,7 @@ def report(result: dict[str, Any], out: Path) -> None:
     engines = result["engines"]
     print(f"\nengines on {result['model']} ({result['gguf']}), {result['cpus']} CPUs, load before/after "
           f"{result['load_during_run'][0]:.1f}/{result['load_after_run'][0]:.1f}")
-    print(f"{'engine':>21} | {'single tok/s':>12} | {'TTFT ms t1/t10/t20':>20} | " +
+    print(f"{'engine':>31} | {'single tok/s':>12} | {'TTFT ms t1/t10/t20':>20} | " +
           " | ".join(f"{c:>3} cl tok/s" for c in result["clients"]))
     for name, e in engines.items():
         if name == "agreement":
@@ -303,7 +342,7 @@ def report(result: dict[str, Any], out: Path) -> None:
         single = f"{e['single_tok_s']:.1f}" if e.get("single_tok_s") else "-"
         ttft = "/".join(f"{e['ttft_ms'][k]:.0f}" for k in (1, 10, 20)) if "ttft_ms" in e else "-"
         agg = e.get("aggregate_tok_s", {})
-        print(f"{name:>21} | {single:>12} | {ttft:>20} | " +
+        print(f"{name:>31} | {single:>12} | {ttft:>20} | " +
               " | ".join(f"{agg[c]:>10.1f}" if c in agg else f"{'-':>10}" for c in result["clients"]))
     print(f"greedy 16-token replies the same on both chatkit engines: {engines['agreement']['same']} of {len(PROMPTS)}")
     out.mkdir(parents=True, exist_ok=True)

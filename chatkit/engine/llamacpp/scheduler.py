@@ -26,8 +26,9 @@ from chatkit.errors import ContextOverflowError
 log = logging.getLogger(__name__)
 
 MIN_REUSE = 16  # a shorter shared prefix (the system prompt's first words) does not make a slot worth taking over
-# a reply's tokens go to its reader at most this often (the first at once): each send wakes the event loop's thread,
-# whose work takes a core from llama.cpp's threads mid-step on a small CPU; 25 ms is below what a reader can see
+# replies' tokens go to their readers at most this often, all replies' at once (a reply's first token at once): each
+# send wakes the event loop's thread, whose work takes a core from llama.cpp's threads mid-step on a small CPU, so eight
+# replies sending on eight clocks of their own woke it eight times a step; 25 ms is below what a reader can see
 SEND_EVERY_S = 0.025
 
 
@@ -43,7 +44,6 @@ class Run:
     pending: list[int]  # tokens to feed: the rest of the prompt, or the last token sampled
     made: int = 0
     unsent: list[int] = field(default_factory=list)  # sampled, not yet sent to the reader
-    sent_at: float = 0.0
 
 
 @dataclass
@@ -66,6 +66,7 @@ class Scheduler:
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._waiting: list[Job] = []
         self._closing = False
+        self._sent_at = 0.0  # when the running replies' tokens last went to their readers
         self._thread = threading.Thread(target=self._loop, name="chatkit-llamacpp", daemon=True)
         self._thread.start()
 
@@ -176,6 +177,13 @@ class Scheduler:
                 groups.setdefault(slot.adapter, []).append(slot)
         for adapter, slots in groups.items():
             self._decode(adapter, slots)
+        now = time.monotonic()
+        if now - self._sent_at >= SEND_EVERY_S:
+            for slot in self.slots:
+                if slot.run is not None and slot.run.unsent:
+                    slot.run.job.emit("tokens", slot.run.unsent)
+                    slot.run.unsent = []
+            self._sent_at = now
 
     def _decode(self, adapter: str | None, slots: list[Slot]) -> None:
         budget = self.ctx.n_batch
@@ -234,10 +242,9 @@ class Scheduler:
         run.n += 1
         run.made += 1
         run.unsent.append(token)
-        now = time.monotonic()
-        if now - run.sent_at >= SEND_EVERY_S:
+        if run.made == 1:  # the first token at once: time to first token is what a reader feels most
             job.emit("tokens", run.unsent)
-            run.unsent, run.sent_at = [], now
+            run.unsent = []
         if token in self.eos or run.made >= d.max_new_tokens or len(slot.cached) + 1 >= self.ctx.n_ctx_seq:
             self._finish(slot)
         else:
