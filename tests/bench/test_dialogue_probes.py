@@ -36,3 +36,22 @@ def test_a_loop_is_a_thrice_repeated_trigram_or_a_repeated_reply() -> None:
     assert P.loops("hello there friend hello there friend hello there friend", [])
     assert P.loops("It is a lovely day for a walk in the park today.", ["It is a lovely day for a walk in the park!"])
     assert not P.loops("It is sunny. I hope you enjoy it.", ["Good morning! How are you?"])
+
+
+def test_the_chat_adapter_never_trains_on_a_simple_question_the_bench_asks() -> None:
+    """The bench's simple questions measure what the adapted model knows, not what it was shown: every training
+    question lacks a word of each bench question ("how many legs does a cow have?" asks about another animal)."""
+    import random
+    import re
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+    import chat_data_banks as B
+
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"[a-z0-9]+", text.lower().replace("'s ", " is ").replace("colour", "color")))
+
+    rng = random.Random(0)
+    trained = [words(B.simple_qa(rng)[0]) for _ in range(20_000)]
+    for question, _ in P.QUESTIONS:
+        asked = words(question)
+        assert not any(asked <= q for q in trained), question
