@@ -1,6 +1,6 @@
 """chatkit's engines against llama.cpp's own server on the same GGUF file.
 
-    python bench/engines.py [--model smollm2-135m] [--llama-server PATH] [--clients 1 4 8 16 32] [--tokens 64]
+    python bench/engines.py [--model smollm2-135m] [--llama-server PATH] [--clients 1 4 8 16 32] [--tokens 64] [--rounds 3]
 
 Engines: chatkit's transformers engine (the GGUF dequantized, model.dtype auto), chatkit's llama.cpp engine (the GGUF
 as shipped), and, with --llama-server, llama.cpp's server (``-np`` = model.max_batch slots); all with --threads. Measured:
@@ -14,7 +14,8 @@ as shipped), and, with --llama-server, llama.cpp's server (``-np`` = model.max_b
 - aggregate tokens/s with N clients through ``chatkit serve`` (policies off) and llama-server, each request a new
   conversation answered with exactly --tokens tokens, over the OpenAI-compatible streaming API; without an adapter
   (chatkit: the base model's id) and with the chat adapter chatkit applies by default (llama-server: ``--lora``, its
-  GGUF form as chatkit converts it), so each pair does the same work;
+  GGUF form as chatkit converts it), so each pair does the same work; every server is up at once and the rows take
+  turns, --rounds times, each after as many uncounted requests as it has clients (the median is reported);
 - agreement: greedy 16-token replies of the two chatkit engines to 20 prompts, how many are the same.
 
 Prints a table, writes bench/results/engines.json and engines.png (tokens/s against clients).
