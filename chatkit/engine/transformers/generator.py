@@ -70,7 +70,8 @@ class TransformersGenerator(LocalEngine):
 
         ``adapters`` maps names to LoRA adapter directories (``bundled:NAME`` for shipped ones); all are
         attached once, and each request picks one. Shipped adapters trained for this base are attached
-        too (``shipped_adapters``). ``merge`` folds a single configured adapter into the weights. The default adapter
+        too (``shipped_adapters``). ``merge`` folds a single configured adapter into the weights (with none configured,
+        the default adapter if it is a shipped one: ``chat``). The default adapter
         ``chat`` falls back to the base model where no chat adapter fits it; ``stack_on`` names an adapter that every
         other one is served on top of (``chatkit.models.lora.attach``).
         ``max_context_tokens`` caps the model's own window (0: no cap).
@@ -97,6 +98,11 @@ class TransformersGenerator(LocalEngine):
         own = int(getattr(model.config, "max_position_embeddings", 0) or 2048)
         limit = min(max_context_tokens, own) if max_context_tokens else own
         paths = {name: resolve_path(str(p)) for name, p in (adapters or {}).items()}
+        if merge and not paths and default_adapter not in (None, BASE) and shipped_adapters:
+            # `merge = true` alone: the default adapter, a shipped one (`chat`), is the one merged
+            fits, _ = shipped_for(model_dir, resolved.name)
+            if default_adapter in fits:
+                paths = {default_adapter: fits[default_adapter]}
         if merge and len(paths) != 1:
             raise LoraAdapterError(f"merge needs exactly one adapter, not {len(paths)}")
         shipped, unavailable = shipped_for(model_dir, resolved.name) if shipped_adapters and not merge else ({}, {})

@@ -87,6 +87,19 @@ async def test_merged_and_unmerged_agree() -> None:
         await ChatBot(merged).set_adapter("m", "base")
 
 
+def test_merge_alone_merges_the_default_shipped_adapter() -> None:
+    """``[adapters] merge = true`` with no adapter configured folds in the default one, as it would be served."""
+    by_default = TransformersGenerator.load("tiny", device="cpu", dtype="float32", default_adapter="bookshop-tiny", merge=True)
+    named = TransformersGenerator.load("tiny", device="cpu", dtype="float32", adapters={"bookshop-tiny": "bundled:bookshop-tiny"},
+                                       merge=True)
+    assert by_default.merged and by_default.adapters == ("bookshop-tiny",)
+    ids = torch.tensor([named.encode([Message(Role.USER, "can you recommend a mystery book?")])])
+    with torch.no_grad():
+        assert torch.equal(by_default.model(ids).logits, named.model(ids).logits)
+    with pytest.raises(LoraAdapterError, match="exactly one adapter"):
+        TransformersGenerator.load("tiny", device="cpu", default_adapter="base", merge=True)
+
+
 def test_an_adapter_for_another_base_names_both(gpt2_dir: Path, tmp_path: Path, persona_data: Path) -> None:
     foreign = tmp_path / "gpt2-adapter"
     train_lora(persona_data, foreign, base=gpt2_dir, settings=QUICK, progress=lambda line: None)
