@@ -1,13 +1,18 @@
-"""The dialogue benchmark's judges: what counts as an invented life, an invented name or a loop."""
+"""The dialogue benchmark's judges: what counts as an invented life, an invented name or a loop; and its probes kept
+apart from the chat adapter's training data."""
 
 from __future__ import annotations
 
+import random
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import chat_data_banks as B
 import dialogue_probes as P
 
 
@@ -41,11 +46,6 @@ def test_a_loop_is_a_thrice_repeated_trigram_or_a_repeated_reply() -> None:
 def test_the_chat_adapter_never_trains_on_a_simple_question_the_bench_asks() -> None:
     """The bench's simple questions measure what the adapted model knows, not what it was shown: every training
     question lacks a word of each bench question ("how many legs does a cow have?" asks about another animal)."""
-    import random
-    import re
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-    import chat_data_banks as B
 
     def words(text: str) -> set[str]:
         return set(re.findall(r"[a-z0-9]+", text.lower().replace("'s ", " is ").replace("colour", "color")))
