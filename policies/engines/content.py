@@ -33,6 +33,7 @@ from chatkit.policies.normalize import normalize
 # Words in quotes are mentioned, not used: "saying 'X are vermin' is vile" attacks nobody. Straight, curly and single
 # quotes (an apostrophe inside a word is not a quote).
 QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{2,})[\"“”«»]|(?<!\w)['‘’]([^\n]{2,}?)['‘’](?!\w)")
+WORD = re.compile(r"\w+")
 TARGETED = ("hate", "threat", "insult")  # what quoting takes back; profanity and sexual words are in the text either way
 # Groups of people by what they do, not who they are: abuse of them is an insult, not hate
 NOT_PROTECTED = re.compile(
@@ -155,9 +156,10 @@ class ContentModel:
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Each category's probability. Quoted words count for profanity and sexual content, not for hate, threats or
-        insults (the text is scored again without them); a slur used outside quotes is hate whatever the heads say;
-        abuse of a group named by role or pastime only (lawyers, cyclists) is an insult, not hate; profanity and sexual
-        content need a word of their lexicons in the text."""
+        insults (the text is scored again without them); a slur used outside quotes is hate whatever the heads say, and
+        a word alone is hate only as a slur (the heads read colour words as hate); abuse of a group named by role or
+        pastime only (lawyers, cyclists) is an insult, not hate; profanity and sexual content need a word of their
+        lexicons in the text."""
         rows = [{label: float(p) for label, p in zip(self.labels, row, strict=True)}
                 for row in head_probability(self._embed(texts), *self._head)]
         masked = {i: m for i, t in enumerate(texts) if (m := unquoted(t)) is not None}
@@ -170,6 +172,8 @@ class ContentModel:
             plain = normalize(masked[i]).text if i in masked else full
             if self.slurs.search(plain):
                 rows[i]["hate"] = max(rows[i]["hate"], 0.99)
+            elif len(WORD.findall(plain)) == 1:  # "White." answering "what colour is snow?" names, it does not attack
+                rows[i]["hate"] = min(rows[i]["hate"], 0.25)
             elif not protected_target(plain):  # "lawyers are parasites": an insult
                 rows[i]["insult"], rows[i]["hate"] = max(rows[i]["insult"], rows[i]["hate"]), min(rows[i]["hate"], 0.25)
             for category, words in self.lexicons.items():

@@ -38,6 +38,7 @@ def test_attacks_and_demeaning_generalizations_are_caught(bias: BiasPolicy, text
     "saying that women are stupid is sexist and wrong",
     "i'm a trans woman and i teach third grade", "many black inventors were left out of history books",
     "my cousin has schizophrenia and is doing well with treatment", "my wife and i went hiking on sunday",
+    "White.", "Black!",  # a one-word answer to "what colour is snow?"
 ])
 def test_neutral_and_positive_mentions_pass(bias: BiasPolicy, text: str) -> None:
     verdict = bias.check(text, CTX)

@@ -148,6 +148,15 @@ def test_categories_and_their_actions_per_stage(content: ToxicityPolicy, text: s
         assert {c for c, _ in verdict.scores} == {"hate", "threat", "insult", "profanity", "sexual"}
 
 
+@pytest.mark.parametrize("text", ["White.", "Black!", "Asian.", "Jewish"])
+def test_a_word_alone_is_not_hate(content: ToxicityPolicy, text: str) -> None:
+    # "White." answering "what colour is snow?" was refused as hate; one word is hate only as a slur
+    for ctx in (INPUT, OUTPUT):
+        verdict = content.check(text, ctx)
+        assert verdict.action < Action.BLOCK and dict(verdict.scores)["hate"] < 0.5, verdict
+    assert content.check("Idiot.", OUTPUT).category == "insult"
+
+
 @pytest.mark.parametrize("text", ["you are an id10t", "you are an idιot", "y0u are an 1d1ot", "you are an i.d.i.o.t",
                                   "you are an i d i o t", "you are an id\u200biot"])
 def test_disguised_insults_land_in_the_same_category(content: ToxicityPolicy, text: str) -> None:
