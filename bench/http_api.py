@@ -3,7 +3,7 @@
     python bench/http_api.py [--model tiny] [--concurrency 1 8 32] [--requests 64] [--max-new-tokens 32] [--policies default]
                                 [--engine auto]
 
-Each request is a new conversation with the same kind of message, answered greedily with a fixed
+Each request is a new conversation with the same kind of message (explain how a thing works), answered greedily with a fixed
 reply length (min = max new tokens), so every request does the same work. Directly: `ChatBot.stream`
 in this process. Over HTTP: `POST /v1/conversations/{id}/messages?stream=true` to `chatkit serve`
 on 127.0.0.1 (its own process, same config), read with aiohttp. For 1, 8 and 32 concurrent clients:
@@ -52,6 +52,15 @@ rate_limit = 0
 NO_POLICIES = "\n".join(f"[policies.{p}]\nenabled = false" for p in DEFAULT_RULES)  # every built-in one that is on
 
 Timing = tuple[float, float]  # (first text, whole reply), seconds
+# Questions whose answers run past the reply length, so no reply is forced on after its end: text generated past a
+# reply's end ("user", a new turn) is what output policies exist to stop, and their regenerations would be work the
+# run without policies never does
+TOPICS = ["bread is made", "a bicycle works", "rain forms", "a fridge keeps food cold", "bees make honey",
+          "a plane stays in the air", "a compass works", "cheese is made", "a rainbow forms", "a kettle boils water"]
+
+
+def message(i: int) -> str:
+    return f"can you explain in detail how {TOPICS[i % len(TOPICS)]}?"
 
 
 async def load(concurrency: int, requests: int, one: Callable[[int], Awaitable[Timing]]) -> dict[str, float]:
@@ -77,7 +86,7 @@ def direct(bot: ChatBot, run: str) -> Callable[[int], Awaitable[Timing]]:
     async def one(i: int) -> Timing:
         t0 = time.perf_counter()
         first = None
-        async for _ in bot.stream(f"{run}-{i}", f"hello, tell me about your day {i % 10}"):
+        async for _ in bot.stream(f"{run}-{i}", message(i)):
             first = first or time.perf_counter() - t0
         return first or 0.0, time.perf_counter() - t0
 
@@ -88,7 +97,7 @@ def over_http(session: aiohttp.ClientSession, url: str, run: str) -> Callable[[i
     async def one(i: int) -> Timing:
         t0 = time.perf_counter()
         async with session.post(f"{url}/v1/conversations/{run}-{i}/messages?stream=true",
-                                json={"content": f"hello, tell me about your day {i % 10}"}) as r:
+                                json={"content": message(i)}) as r:
             r.raise_for_status()
             await r.content.readuntil(b"\n\n")
             first = time.perf_counter() - t0

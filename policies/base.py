@@ -154,7 +154,9 @@ class PolicySet:
     fail_open: frozenset[str] = field(default_factory=frozenset)  # names of policies that allow on a failure
     fail_fast: bool = False  # stop at the first BLOCK
     timeouts: Mapping[str, float] = field(default_factory=dict)  # per policy name; others get DEFAULT_TIMEOUT_S
-    max_workers: int = 4
+    # a check's thread mostly waits on a model's pass, which concurrent checks share (engines/batcher.py): 16 let
+    # 8 streaming replies' sentences meet in one pass, where 4 kept them apart
+    max_workers: int = 16
     _workers: PolicyThreads | None = field(default=None, init=False, repr=False)
 
     def policies(self, stage: Stage) -> Sequence[Policy]:
@@ -176,9 +178,10 @@ class PolicySet:
 
     def check(self, text: str, ctx: PolicyContext) -> Decision:
         """Run the stage's policies, blocking the calling thread (for scripts and ``chatkit moderate``)."""
-        run = _Run(text)
-        for policy in self.policies(ctx.stage):
-            check = self._submit(policy, run.text, ctx)
+        run, policies = _Run(text), self.policies(ctx.stage)
+        checks, i = self._submit_all(policies, text, ctx), 0
+        for i, policy in enumerate(policies):
+            check = self._current(checks, i, run.text, ctx)
             try:
                 check.started.result()  # the time limit counts from the start, not from the queue
                 outcome = check.result.result(timeout=self._timeout(policy))
@@ -187,25 +190,27 @@ class PolicySet:
                 outcome = PolicyTimeout(f"no verdict within {self._timeout(policy):g} s")
             if run.add(policy, self._verdict(policy, outcome, ctx), self.fail_fast):
                 break
-        return run.decision(self.policies(ctx.stage))
+        self._give_up_rest(checks, i)
+        return run.decision(policies)
 
     async def acheck(self, text: str, ctx: PolicyContext) -> Decision:
         """``check`` for async code: the event loop waits, no thread of the default executor does."""
-        run = _Run(text)
-        for policy in self.policies(ctx.stage):
-            check = self._submit(policy, run.text, ctx)
-            try:
-                await asyncio.wrap_future(check.started)  # the time limit counts from the start, not from the queue
-                outcome = await asyncio.wait_for(asyncio.wrap_future(check.result), self._timeout(policy))
-            except TimeoutError:
-                self._give_up(check)
-                outcome = PolicyTimeout(f"no verdict within {self._timeout(policy):g} s")
-            except asyncio.CancelledError:
-                self._give_up(check)
-                raise
-            if run.add(policy, self._verdict(policy, outcome, ctx), self.fail_fast):
-                break
-        return run.decision(self.policies(ctx.stage))
+        run, policies = _Run(text), self.policies(ctx.stage)
+        checks, i = self._submit_all(policies, text, ctx), 0
+        try:
+            for i, policy in enumerate(policies):
+                check = self._current(checks, i, run.text, ctx)
+                try:
+                    await asyncio.wrap_future(check.started)  # the time limit counts from the start, not from the queue
+                    outcome = await asyncio.wait_for(asyncio.wrap_future(check.result), self._timeout(policy))
+                except TimeoutError:
+                    self._give_up(check)
+                    outcome = PolicyTimeout(f"no verdict within {self._timeout(policy):g} s")
+                if run.add(policy, self._verdict(policy, outcome, ctx), self.fail_fast):
+                    break
+        finally:  # a verdict that stops the pass, or a cancelled turn, leaves the other checks nobody waits for
+            self._give_up_rest(checks, i)
+        return run.decision(policies)
 
     async def acheck_many(self, texts: Sequence[str], ctx: PolicyContext) -> list[Decision]:
         """``acheck`` for several texts as one batch: each policy sees them all at once, through its
@@ -244,6 +249,23 @@ class PolicySet:
             return list(outcome)
         return outcome if isinstance(outcome, Exception) else ValueError(
             f"check_many returned {type(outcome).__name__}, not one Verdict per text")
+
+    def _submit_all(self, policies: Sequence[Policy], text: str, ctx: PolicyContext) -> list[Check]:
+        """Every policy's check at once, so they run side by side and a stage takes its slowest policy's time, not
+        the sum of all; their verdicts are still read in order."""
+        return [self._submit(policy, text, ctx) for policy in policies]
+
+    def _current(self, checks: list[Check], i: int, text: str, ctx: PolicyContext) -> Check:
+        """Check ``i``, submitted again where an earlier policy redacted the text: each policy judges what is left."""
+        if checks[i].text != text:
+            self._give_up(checks[i])
+            checks[i] = self._submit(checks[i].policy, text, ctx)
+        return checks[i]
+
+    def _give_up_rest(self, checks: list[Check], last: int) -> None:
+        for check in checks[last:]:
+            if not check.result.done():
+                self._give_up(check)
 
     def _timeout(self, policy: Policy) -> float:
         return self.timeouts.get(policy.name, DEFAULT_TIMEOUT_S)

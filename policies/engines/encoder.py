@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from chatkit.policies.engines.batcher import Batcher
 from chatkit.policies.errors import BiasModelError
 from chatkit.policies.normalize import normalize
 
@@ -106,6 +107,7 @@ class SentenceEncoder:
         self.model = model.to(getattr(torch, dtype)).eval()
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._recent_lock = threading.Lock()
+        self._batcher = Batcher(self.encode)
 
 
     def spelling(self, spellings: list[str]) -> str:
@@ -151,13 +153,14 @@ class SentenceEncoder:
 
     def encode_one(self, text: str) -> np.ndarray:
         """One text's embedding, remembered for a while: the bias and toxicity policies look at the same message
-        one after the other, and the second one gets it for free."""
+        one after the other, and the second one gets it for free. Texts asked for at the same time, from other
+        threads, are embedded in one pass (``Batcher``)."""
         with self._recent_lock:
             hit = self._recent.get(text)
             if hit is not None:
                 self._recent.move_to_end(text)
                 return hit
-        vector = self.encode([text])[0]
+        vector = self._batcher(text)
         with self._recent_lock:
             self._recent[text] = vector
             while len(self._recent) > 256:

@@ -51,6 +51,49 @@ def test_redactions_apply_in_order() -> None:
     assert decision.text == "my mail is [EMAIL]" and decision.action == Action.REDACT
 
 
+class Seen:
+    """Remembers the text it judged."""
+
+    name = "seen"
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def check(self, text: str, ctx: PolicyContext) -> Verdict:
+        self.texts.append(text)
+        return Verdict(self.name, Action.ALLOW, 0.0)
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_policy_after_a_redaction_judges_the_redacted_text(use_async: bool) -> None:
+    seen = Seen()
+    policies = PolicySet(output=[Fixed("r", Action.REDACT, redacted="my mail is [EMAIL]"), seen])
+    decision = asyncio.run(policies.acheck("my mail is a@b.c", CTX)) if use_async else policies.check("my mail is a@b.c", CTX)
+    assert decision.text == "my mail is [EMAIL]"
+    assert seen.texts[-1] == "my mail is [EMAIL]"
+
+
+class Waits:
+    """Allows only if the next policy starts while this one still runs: policies of a stage run side by side."""
+
+    def __init__(self, name: str, wait: threading.Event | None, signal: threading.Event | None) -> None:
+        self.name, self.wait, self.signal = name, wait, signal
+
+    def check(self, text: str, ctx: PolicyContext) -> Verdict:
+        if self.signal is not None:
+            self.signal.set()
+        met = self.wait.wait(2.0) if self.wait is not None else True
+        return Verdict(self.name, Action.ALLOW if met else Action.BLOCK, 0.0 if met else 1.0)
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_the_policies_of_a_stage_run_side_by_side_and_their_verdicts_stay_in_order(use_async: bool) -> None:
+    started = threading.Event()
+    policies = PolicySet(output=[Waits("first", started, None), Waits("second", None, started)])
+    decision = asyncio.run(policies.acheck("x", CTX)) if use_async else policies.check("x", CTX)
+    assert [(v.policy, v.action) for v in decision.verdicts] == [("first", Action.ALLOW), ("second", Action.ALLOW)]
+
+
 @pytest.mark.parametrize(("fail_open", "expected"), [(frozenset(), Action.BLOCK), (frozenset({"crashes"}), Action.ALLOW)])
 def test_a_crashing_policy_fails_closed_unless_marked_open(
         caplog: pytest.LogCaptureFixture, fail_open: frozenset[str], expected: Action) -> None:
