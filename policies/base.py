@@ -180,17 +180,19 @@ class PolicySet:
         """Run the stage's policies, blocking the calling thread (for scripts and ``chatkit moderate``)."""
         run, policies = _Run(text), self.policies(ctx.stage)
         checks, i = self._submit_all(policies, text, ctx), 0
-        for i, policy in enumerate(policies):
-            check = self._current(checks, i, run.text, ctx)
-            try:
-                check.started.result()  # the time limit counts from the start, not from the queue
-                outcome = check.result.result(timeout=self._timeout(policy))
-            except FutureTimeout:
-                self._give_up(check)
-                outcome = PolicyTimeout(f"no verdict within {self._timeout(policy):g} s")
-            if run.add(policy, self._verdict(policy, outcome, ctx), self.fail_fast):
-                break
-        self._give_up_rest(checks, i)
+        try:
+            for i, policy in enumerate(policies):
+                check = self._current(checks, i, run.text, ctx)
+                try:
+                    check.started.result()  # the time limit counts from the start, not from the queue
+                    outcome = check.result.result(timeout=self._timeout(policy))
+                except FutureTimeout:
+                    self._give_up(check)
+                    outcome = PolicyTimeout(f"no verdict within {self._timeout(policy):g} s")
+                if run.add(policy, self._verdict(policy, outcome, ctx), self.fail_fast):
+                    break
+        finally:  # as in acheck: checks nobody waits for any more are given up
+            self._give_up_rest(checks, i)
         return run.decision(policies)
 
     async def acheck(self, text: str, ctx: PolicyContext) -> Decision:

@@ -152,9 +152,9 @@ class SentenceEncoder:
         return np.concatenate(out) if out else np.zeros((0, self.model.config.hidden_size), np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:
-        """One text's embedding, remembered for a while: the bias and toxicity policies look at the same message
-        one after the other, and the second one gets it for free. Texts asked for at the same time, from other
-        threads, are embedded in one pass (``Batcher``)."""
+        """One text's embedding, remembered for a while, so a policy that asks after another has for the same message
+        gets it for free. Texts asked for at the same time, from other threads, are embedded in one pass
+        (``Batcher``), the same text once: the bias and toxicity policies run side by side."""
         with self._recent_lock:
             hit = self._recent.get(text)
             if hit is not None:
