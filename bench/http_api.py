@@ -7,8 +7,9 @@ Each request is a new conversation with the same kind of message (explain how a 
 reply length (min = max new tokens), so every request does the same work. Directly: `ChatBot.stream`
 in this process. Over HTTP: `POST /v1/conversations/{id}/messages?stream=true` to `chatkit serve`
 on 127.0.0.1 (its own process, same config), read with aiohttp. For 1, 8 and 32 concurrent clients:
-requests/s, and the median and p95 time to first byte (the first text) and to the whole reply. The
-overhead is direct requests/s over HTTP requests/s. Prints a table and writes JSON.
+requests/s, and the median and p95 time to first byte (the first text) and to the whole reply, and how many replies an
+output policy acted on (each such reply was generated again: work a run without policies never does). The overhead is
+direct requests/s over HTTP requests/s. Prints a table and writes JSON.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ rate_limit = 0
 """
 NO_POLICIES = "\n".join(f"[policies.{p}]\nenabled = false" for p in DEFAULT_RULES)  # every built-in one that is on
 
-Timing = tuple[float, float]  # (first text, whole reply), seconds
+Timing = tuple[float, float, bool]  # (first text, whole reply) in seconds; whether an output policy acted on it
 # Questions whose answers run past the reply length, so no reply is forced on after its end: text generated past a
 # reply's end ("user", a new turn) is what output policies exist to stop, and their regenerations would be work the
 # run without policies never does
@@ -77,7 +78,7 @@ async def load(concurrency: int, requests: int, one: Callable[[int], Awaitable[T
     await asyncio.gather(*(client() for _ in range(concurrency)))
     wall = time.perf_counter() - t0
     first, whole = sorted(t[0] for t in timings), sorted(t[1] for t in timings)
-    return {"requests_per_s": requests / wall, "ttfb_p50_ms": 1000 * statistics.median(first),
+    return {"requests_per_s": requests / wall, "acted_on": sum(t[2] for t in timings), "ttfb_p50_ms": 1000 * statistics.median(first),
             "ttfb_p95_ms": 1000 * first[int(0.95 * (len(first) - 1))], "latency_p50_ms": 1000 * statistics.median(whole),
             "latency_p95_ms": 1000 * whole[int(0.95 * (len(whole) - 1))]}
 
@@ -86,9 +87,11 @@ def direct(bot: ChatBot, run: str) -> Callable[[int], Awaitable[Timing]]:
     async def one(i: int) -> Timing:
         t0 = time.perf_counter()
         first = None
-        async for _ in bot.stream(f"{run}-{i}", message(i)):
+        stream = bot.stream(f"{run}-{i}", message(i))
+        async for _ in stream:
             first = first or time.perf_counter() - t0
-        return first or 0.0, time.perf_counter() - t0
+        acted = stream.reply is not None and any(v.stage == "output" and v.action.name != "ALLOW" for v in stream.reply.verdicts)
+        return first or 0.0, time.perf_counter() - t0, acted
 
     return one
 
@@ -104,7 +107,9 @@ def over_http(session: aiohttp.ClientSession, url: str, run: str) -> Callable[[i
             body = await r.text()
         if "event: reply" not in body:
             raise RuntimeError(f"no reply: {body[-300:]}")
-        return first, time.perf_counter() - t0
+        reply = json.loads(body.split("event: reply", 1)[1].split("data:", 1)[1].split("\n\n", 1)[0])
+        acted = any(v["stage"] == "output" and v["action"] != "allow" for v in reply["verdicts"])
+        return first, time.perf_counter() - t0, acted
 
     return one
 
@@ -163,12 +168,12 @@ def main() -> None:
     print(f"\nchatkit serve vs ChatBot.stream: {args.model}, {args.max_new_tokens} tokens a reply, {args.policies} policies, "
           f"{args.requests} requests per cell, {os.cpu_count()} CPUs")
     print(f"{'clients':>7} | {'direct req/s':>12} | {'http req/s':>10} | {'overhead':>8} | {'TTFB p50 direct/http ms':>23} | "
-          f"{'TTFB p95 http ms':>16} | {'latency p50 direct/http ms':>26}")
+          f"{'TTFB p95 http ms':>16} | {'latency p50 direct/http ms':>26} | {'acted on direct/http':>20}")
     for r in rows:
         d, h = r["direct"], r["http"]
         print(f"{r['concurrency']:>7} | {d['requests_per_s']:>12.2f} | {h['requests_per_s']:>10.2f} | {r['overhead']:>7.3f}x | "
               f"{d['ttfb_p50_ms']:>10.0f} / {h['ttfb_p50_ms']:<10.0f} | {h['ttfb_p95_ms']:>16.0f} | "
-              f"{d['latency_p50_ms']:>12.0f} / {h['latency_p50_ms']:<11.0f}")
+              f"{d['latency_p50_ms']:>12.0f} / {h['latency_p50_ms']:<11.0f} | {d['acted_on']:>9} / {h['acted_on']:<8}")
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"http-{args.model}-{args.engine}-{args.policies}.json"
     out.write_text(json.dumps({"model": args.model, "engine": args.engine, "max_new_tokens": args.max_new_tokens,

@@ -146,7 +146,10 @@ class HazardPolicy:
         # one text per call: the output gate checks a reply sentence by sentence, and the encoder remembers recent
         # single texts, so the request is embedded once per turn, not once per sentence (and not at all after a refusal)
         request = ctx.history[-1] if ctx.history else ""
-        own = self._verdict(self.model.predict([reply])[0], self.output_actions, " in the reply", request or reply)
+        if len(reply.split()) > 1:
+            own = self._verdict(self.model.predict([reply])[0], self.output_actions, " in the reply", request or reply)
+        else:  # a lone word (a live reply's first piece, shown early) gives no instructions: what it answers decides
+            own = Verdict(self.name, Action.ALLOW, 0.0, "a lone word")
         if PUSHBACK.search(reply):
             return Verdict(self.name, Action.ALLOW, own.score, "the reply refuses or points to help", category=own.category,
                            scores=own.scores)

@@ -96,6 +96,12 @@ class OutputGate:
                             whole = cut == next_release(buffer)
                             text, buffer = shown + buffer[:cut], buffer[cut:]
                             decision = await self.moderator.check(text, Stage.OUTPUT, conversation_id, history)
+                            if not whole and decision.action > Action.FLAG:
+                                # the early piece, cut before its sentence ended (often inside a word: "Che" of
+                                # "Cheese" scored as an insult), stops nothing: its sentence, checked whole before
+                                # any of it shows, decides
+                                buffer, early = text + buffer, 0
+                                continue
                             verdicts += _audit(decision, text, attempt, len(released))
                             failed = _release(decision, released, len(shown))
                             message = decision.refusal if failed == Action.RESPOND else message

@@ -54,10 +54,12 @@ class Shouting:
 
 
 class ScriptedGenerator(CountingGenerator):
-    """Streams the given replies, one per call, a word at a time; records each prompt and decoding."""
+    """Streams the given replies, one per call, a word at a time (or ``chunk`` characters at a time, cutting words as a
+    tokenizer does); records each prompt and decoding."""
 
-    def __init__(self, *replies: str, finish_reason: str = "stop") -> None:
+    def __init__(self, *replies: str, finish_reason: str = "stop", chunk: int = 0) -> None:
         super().__init__()
+        self.chunk = chunk
         self.replies = list(replies)
         self.finish_reason = finish_reason  # "length": as if every reply hit max_new_tokens
         self.calls: list[tuple[list[Message], DecodingConfig]] = []
@@ -68,9 +70,11 @@ class ScriptedGenerator(CountingGenerator):
 
         async def pieces(stream: GenerationStream) -> AsyncIterator[str]:
             words = text.split(" ")
-            for i, word in enumerate(words):
+            parts = ([text[i:i + self.chunk] for i in range(0, len(text), self.chunk)] if self.chunk else
+                     [word if i == len(words) - 1 else word + " " for i, word in enumerate(words)])
+            for part in parts:
                 await asyncio.sleep(0)
-                yield word if i == len(words) - 1 else word + " "
+                yield part
             stream.result = Generation(text, self.count_tokens(messages), len(words), self.finish_reason, 0.001, 0.01)
 
         return GenerationStream(pieces)

@@ -180,6 +180,26 @@ def test_release_points() -> None:
     assert next_release(long_sentence) is not None and next_release(long_sentence) <= 200
 
 
+@pytest.mark.parametrize("action", [Action.REGENERATE, Action.BLOCK])
+async def test_an_early_piece_that_fails_waits_for_its_sentence(action: Action) -> None:
+    # tokens cut words: the early piece "Che" judged alone is not the reply; the whole sentence decides
+    fragment = FunctionPolicy(lambda text: text.strip() == "Che", name="fragment", action=action)
+    generator = ScriptedGenerator("Cheese is made from milk. It is.", chunk=3)
+    stream = bot_with(generator, output=[fragment]).stream("u", "cheese?")
+    pieces = [piece async for piece in stream]
+    assert pieces == ["Cheese is made from milk. ", "It is."]
+    assert len(generator.calls) == 1, "not generated again"
+    assert stream.reply is not None and stream.reply.finish_reason == "stop"
+    assert stream.reply.text == "Cheese is made from milk. It is."
+
+
+async def test_an_early_piece_that_passes_is_shown_at_once() -> None:
+    recorder = Recorder()
+    pieces = [p async for p in bot_with(ScriptedGenerator("Cheese is made from milk.", chunk=3), output=[recorder]).stream("u", "?")]
+    assert pieces[0] == recorder.seen[0] == "Che"
+    assert recorder.seen[1] == "Cheese is made from milk." and "".join(pieces) == "Cheese is made from milk."
+
+
 async def test_the_first_piece_of_a_live_stream_is_shown_before_its_sentence_ends() -> None:
     recorder = Recorder()
     settings = Settings(policies={"first_release_chars": 12})

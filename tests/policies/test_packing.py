@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+import torch
+
+from chatkit.policies.engines.encoder import SentenceEncoder, bundled_encoder_path
+from chatkit.policies.engines.packing import pack_linears
+
+
+def small_model(dtype: torch.dtype) -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.GELU(), torch.nn.Linear(64, 16, bias=False)).to(dtype).eval()
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 32), (1, 17, 32), (3, 40, 32), (7, 32)])
+def test_packed_layers_give_the_same_numbers_for_any_shape(shape: tuple[int, ...]) -> None:
+    plain, packed = small_model(torch.bfloat16), small_model(torch.bfloat16)
+    assert pack_linears(packed) == 2
+    assert not any(type(m) is torch.nn.Linear for m in packed.modules())
+    x = torch.randn(*shape, dtype=torch.bfloat16)
+    with torch.inference_mode():
+        assert torch.equal(packed(x), plain(x))
+
+
+def test_float32_layers_are_left_alone() -> None:
+    model = small_model(torch.float32)
+    assert pack_linears(model) == 0
+    assert sum(type(m) is torch.nn.Linear for m in model.modules()) == 2
+
+
+def test_the_bfloat16_encoder_is_packed_and_embeds_as_before() -> None:
+    packed = SentenceEncoder(bundled_encoder_path(), dtype="bfloat16")
+    plain = SentenceEncoder(bundled_encoder_path(), dtype="float32")
+    plain.model.to(torch.bfloat16)  # the same weights in bfloat16, with nn.Linear's own layout
+    assert not any(type(m) is torch.nn.Linear for m in packed.model.modules())
+    texts = ["hi", "Then the dough is kneaded and left to rise for an hour.", "so " * 200]
+    assert np.array_equal(packed.encode(texts), plain.encode(texts))
