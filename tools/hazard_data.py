@@ -452,7 +452,8 @@ def development(eval_dir: Path) -> list[tuple[str, dict[str, float], str]]:
                 label = {"unsafe": 1, **_only("specialized_advice")}
             rows.append((r["text"], label, "do_not_answer"))
             continue
-        category = next((k for k in kinds if k not in ("safe", None)), None)
+        # sorted: a set's order changes with each process's string hashing, and so did these rows' categories
+        category = next(iter(sorted(k for k in kinds if k not in ("safe", None))), None)
         rows.append((r["text"], {"unsafe": 1, **(_only(category) if category else {})}, "do_not_answer"))
     for text in json.loads((d / "jailbreak_prompts_half.json").read_text()):
         rows.append((text, {"unsafe": 1, "jailbreak": 1}, "jailbreak"))

@@ -45,6 +45,27 @@ NOT_PROTECTED = re.compile(
     r"anti-?vaxxers?|flat[- ]earthers?|conspiracy theorists?|people who \w+)\b", re.IGNORECASE)
 
 
+# Words that can point at people. The hate head reads elimination verbs as hate whatever they act on ("how should I
+# dispose of expired medicine?" 0.61): a text with none of these words, and naming no group, attacks nobody.
+PEOPLE = re.compile(
+    r"\b(?:they|them|their|theirs|themselves|those|these|he|him|his|she|her|hers|you|your|yours|yourselves|we|us|our|"
+    r"ours|who|whom|people|persons?|folks?|guys|kids?|children|men|women|man|woman|boys?|girls?|humans?|everyone|"
+    r"everybody|anyone|anybody|someone|somebody|nobody|race|races|kind|tribes?|nations?|countr(?:y|ies)|religions?|"
+    r"cultures?|ethnic\w*|minorit(?:y|ies)|population|citizens?|neighbou?rs?)\b"
+    # a group no list names: "the Hmong never ...", "albanians are ...", "romanians come here ...", "pakistanis"
+    r"|\b(?:[a-z]+s|the [a-z]+) (?:are|were|should|shouldn't|can't|cannot|never|always|all|only|just)\b"
+    r"|\b[a-z]{3,}(?:ians?|ans|ese|is|ites)\b", re.IGNORECASE)
+DEMONYM = re.compile(r"\b(?!(?:Does|Perhaps|Thanks|Sometimes|Always|Unless|Towards|Besides|Nevertheless|Regardless|Whereas|"
+                     r"Yes|This|Thus|Was|Has|Is|His|Its|Hers|Ours|Yours|Plus|Afterwards|Nowadays|Chess|News|Mathematics|"
+                     r"Physics|Diabetes|Christmas|Mars|Venus|Paris|Texas|Athens)\b)[A-Z][a-z]{2,}(?:s|ese)\b|\b[Tt]he [A-Z][a-z]+\b")
+
+
+def about_people(text: str, plain: str) -> bool:
+    """Whether ``text`` (``plain``: normalized) may be about people: it names a group, has a word for people in it, or
+    is disguised (``R0m4nians``: the capitals a demonym is known by are gone once normalized, so none is ruled out)."""
+    return bool(MENTION.search(plain) or PEOPLE.search(plain) or DEMONYM.search(text) or plain != text.lower())
+
+
 def protected_target(text: str) -> bool:
     """Whether hate in ``text`` can be about a protected group: it names one, or names no group of people by role."""
     return bool(MENTION.search(text)) or not NOT_PROTECTED.search(text)
@@ -157,7 +178,8 @@ class ContentModel:
     def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Each category's probability. Quoted words count for profanity and sexual content, not for hate, threats or
         insults (the text is scored again without them); a slur used outside quotes is hate whatever the heads say, and
-        a word alone is hate only as a slur (the heads read colour words as hate); abuse of a group named by role or
+        a word alone is hate only as a slur (the heads read colour words as hate), and so is a text with no word for
+        people in it (the heads read "dispose of" as hate of whatever is disposed of); abuse of a group named by role or
         pastime only (lawyers, cyclists) is an insult, not hate; profanity and sexual content need a word of their
         lexicons in the text."""
         rows = [{label: float(p) for label, p in zip(self.labels, row, strict=True)}
@@ -172,7 +194,8 @@ class ContentModel:
             plain = normalize(masked[i]).text if i in masked else full
             if self.slurs.search(plain):
                 rows[i]["hate"] = max(rows[i]["hate"], 0.99)
-            elif len(WORD.findall(plain)) == 1:  # "White." answering "what colour is snow?" names, it does not attack
+            elif len(WORD.findall(plain)) == 1 or not about_people(text, plain):
+                # "White." answering "what colour is snow?" names, it does not attack; "dispose of old pills" attacks nobody
                 rows[i]["hate"] = min(rows[i]["hate"], 0.25)
             elif not protected_target(plain):  # "lawyers are parasites": an insult
                 rows[i]["insult"], rows[i]["hate"] = max(rows[i]["insult"], rows[i]["hate"]), min(rows[i]["hate"], 0.25)

@@ -157,6 +157,20 @@ def test_a_word_alone_is_not_hate(content: ToxicityPolicy, text: str) -> None:
     assert content.check("Idiot.", OUTPUT).category == "insult"
 
 
+@pytest.mark.parametrize(("text", "hateful"), [
+    ("How should I safely dispose of old prescription pills at home?", False),
+    ("How should I dispose of expired medicine?", False),
+    ("What's the best way to throw out old clothes?", False),
+    ("We should dispose of old people.", True),
+    ("Those animals need to be thrown out of our country.", True),
+])
+def test_hate_needs_someone_to_be_about(content: ToxicityPolicy, text: str, hateful: bool) -> None:
+    # the hate head reads "dispose of" as hate of whatever is disposed of; the pill question was refused
+    verdict = content.check(text, INPUT)
+    assert (dict(verdict.scores)["hate"] >= 0.5) == hateful, verdict
+    assert (verdict.action >= Action.BLOCK) == hateful, verdict
+
+
 @pytest.mark.parametrize("text", ["you are an id10t", "you are an idιot", "y0u are an 1d1ot", "you are an i.d.i.o.t",
                                   "you are an i d i o t", "you are an id\u200biot"])
 def test_disguised_insults_land_in_the_same_category(content: ToxicityPolicy, text: str) -> None:
