@@ -21,6 +21,15 @@ def test_packed_layers_give_the_same_numbers_for_any_shape(shape: tuple[int, ...
         assert torch.equal(packed(x), plain(x))
 
 
+def test_packing_leaves_the_random_numbers_alone() -> None:
+    model = small_model(torch.bfloat16)
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    pack_linears(model)
+    assert torch.equal(torch.rand(3), expected), "loading a policy moved the caller's random numbers"
+
+
 def test_float32_layers_are_left_alone() -> None:
     model = small_model(torch.float32)
     assert pack_linears(model) == 0
