@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from fakes import Recorder
 
 from chatkit.policies import Action, PolicyContext, PolicySet, Stage, Verdict
 
@@ -51,26 +52,13 @@ def test_redactions_apply_in_order() -> None:
     assert decision.text == "my mail is [EMAIL]" and decision.action == Action.REDACT
 
 
-class Seen:
-    """Remembers the text it judged."""
-
-    name = "seen"
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def check(self, text: str, ctx: PolicyContext) -> Verdict:
-        self.texts.append(text)
-        return Verdict(self.name, Action.ALLOW, 0.0)
-
-
 @pytest.mark.parametrize("use_async", [False, True])
 def test_a_policy_after_a_redaction_judges_the_redacted_text(use_async: bool) -> None:
-    seen = Seen()
-    policies = PolicySet(output=[Fixed("r", Action.REDACT, redacted="my mail is [EMAIL]"), seen])
+    recorder = Recorder()
+    policies = PolicySet(output=[Fixed("r", Action.REDACT, redacted="my mail is [EMAIL]"), recorder])
     decision = asyncio.run(policies.acheck("my mail is a@b.c", CTX)) if use_async else policies.check("my mail is a@b.c", CTX)
     assert decision.text == "my mail is [EMAIL]"
-    assert seen.texts[-1] == "my mail is [EMAIL]"
+    assert recorder.seen[-1] == "my mail is [EMAIL]"
 
 
 class Waits:

@@ -53,6 +53,19 @@ class Shouting:
         return Verdict(self.name, self.action if share >= self.threshold else Action.ALLOW, share)
 
 
+class Recorder:
+    """A policy that notes the texts it was shown; blocks texts containing 'forbidden'."""
+
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def check(self, text: str, ctx: PolicyContext) -> Verdict:
+        self.seen.append(text)
+        return Verdict(self.name, Action.BLOCK if "forbidden" in text else Action.ALLOW, 0.0)
+
+
 class ScriptedGenerator(CountingGenerator):
     """Streams the given replies, one per call, a word at a time (or ``chunk`` characters at a time, cutting words as a
     tokenizer does); records each prompt and decoding."""

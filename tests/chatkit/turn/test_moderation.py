@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from fakes import ScriptedGenerator
+from fakes import Recorder, ScriptedGenerator
 
 from chatkit import ChatBot, MemoryStore, Settings
-from chatkit.policies.base import Action, PolicyContext, PolicySet, Verdict
+from chatkit.policies.base import Action, PolicySet
 from chatkit.policies.function import FunctionPolicy
 from chatkit.policies.language import LanguagePolicy
 from chatkit.policies.pii import PIIPolicy
@@ -18,19 +18,6 @@ from chatkit.storage.transfer import export_conversations
 def bot_with(generator: ScriptedGenerator, *, input=(), output=(), regenerations: int = 2) -> ChatBot:
     settings = Settings(policies={"max_regenerations": regenerations, "fallback": "FALLBACK"})
     return ChatBot(generator, settings=settings, store=MemoryStore(), policies=PolicySet(input=list(input), output=list(output)))
-
-
-class Recorder:
-    """An output policy that notes what it was shown; blocks texts containing 'forbidden'."""
-
-    name = "recorder"
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def check(self, text: str, ctx: PolicyContext) -> Verdict:
-        self.seen.append(text)
-        return Verdict(self.name, Action.BLOCK if "forbidden" in text else Action.ALLOW, 0.0)
 
 
 def regenerate_if(word: str) -> FunctionPolicy:
