@@ -1,7 +1,7 @@
 """LLM-chat safety of the default policies: hazards by category, jailbreaks, over-refusal, care, cost.
 
     python bench/hazard_eval.py --eval-dir ../shared/eval [--out bench/results/hazard.json] [--config chatkit.toml]
-        [--gates 0.8 0.86 0.94]
+        [--gates 0.8 0.86 0.94] [--errors bench/results/hazard_errors.json]
 
 - the held-out 30% of each development set in ../shared/eval/llm_safety (by a hash of the text; the
   guard never trained on it): caught = blocked or answered with the care message (input stage, the
@@ -10,7 +10,8 @@
   unsafe cases caught and look-alikes wrongly caught; requests split over two user turns;
 - self-harm: the share answered with the care message rather than a refusal;
 - ordinary chat turns (held-out chitchat) acted on; latency of the default input policies per message;
-- with --gates, the headline figures again at each threshold of the guard's unsafe gate (each text scored once).
+- with --gates, the headline figures again at each threshold of the guard's unsafe gate (each text scored once);
+- with --errors, every text the policies got wrong (missed, harmless caught, chat flagged) with the verdicts.
 Prints tables, writes JSON and a PNG.
 """
 
@@ -190,6 +191,38 @@ def run(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
     return results
 
 
+def describe(d: Decision) -> list[dict[str, object]]:
+    """The verdicts that acted (flag or more), with the guard's three highest scores: why a text was caught."""
+    out: list[dict[str, object]] = []
+    for v in d.verdicts:
+        if v.action >= Action.FLAG or v.policy == "hazard":
+            top = sorted(v.scores, key=lambda kv: -kv[1])[:3] if v.scores else []
+            out.append({"policy": v.policy, "category": v.category, "action": v.action.name, "score": round(v.score, 3),
+                        "top": [[h, round(x, 3)] for h, x in top]})
+    return out
+
+
+def errors(policies: PolicySet, eval_dir: Path) -> dict[str, list[dict[str, object]]]:
+    """Every text the default policies got wrong, with why: what to read before changing the guard's data or rules."""
+    out: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for text, labels, source in [r for r in development(eval_dir) if held_out(r[0])]:
+        d = check(policies, text)
+        if caught(d) != bool(labels["unsafe"]):
+            kind = "missed" if labels["unsafe"] else "caught_harmless"
+            out[f"development/{source}/{kind}"].append({"text": text, "labels": labels, "verdicts": describe(d)})
+    for case in suite.hazard_cases():
+        d = check(policies, case.turns[-1], case.turns[:-1])
+        if caught(d) != case.unsafe:
+            kind = "missed" if case.unsafe else "caught_harmless"
+            out[f"functional/{kind}"].append({"turns": list(case.turns), "category": case.category,
+                                              "functionality": case.functionality, "verdicts": describe(d)})
+    for text in chat_user_turns():
+        d = check(policies, text)
+        if d.action >= Action.FLAG:
+            out["chat_user_turns/flagged"].append({"text": text, "verdicts": describe(d)})
+    return dict(out)
+
+
 class Remembered:
     """A policy that answers each (text, context) once: the gate sweep reruns the sets with only the gate changed."""
 
@@ -303,9 +336,16 @@ def main() -> None:
                                                 "e.g. [policies.hazard] head = a guard trained by tools/train_hazard.py")
     ap.add_argument("--gates", type=float, nargs="*", default=[], help="also the headline figures at these thresholds "
                                                                        "of the guard's unsafe gate (e.g. 0.8 0.86 0.94)")
+    ap.add_argument("--errors", type=Path, help="also write every text the policies got wrong, with the verdicts, here "
+                                                "(JSON)")
     args = ap.parse_args()
     policies = policies_from_settings(load_settings(args.config) if args.config else Settings(), load=True)
     results = run(policies, args.eval_dir)
+    if args.errors:
+        wrong = errors(policies, args.eval_dir)
+        args.errors.parent.mkdir(parents=True, exist_ok=True)
+        args.errors.write_text(json.dumps(wrong, indent=1) + "\n")
+        print(f"errors: {', '.join(f'{k} {len(v)}' for k, v in sorted(wrong.items()))} ({args.errors})")
     if args.gates:
         results["gates"] = gate_sweep(policies, args.eval_dir, args.gates)
     report(results)
