@@ -7,9 +7,11 @@ loss of the shipped chat adapter's own split.
 Setups: ``chat`` is chatkit's defaults (config defaults: system prompt, ``balanced`` preset, policies, and the shipped
 chat adapter where one fits the model); ``base`` is the same with ``[adapters] default = "base"``; ``raw`` is the bare
 model (greedy, no system prompt, no policies, 64 tokens). Probes (``dialogue_probes.py``, written apart from the
-adapter's training data), 128 per setup:
+adapter's training data), 128 per setup and 24 whole chats:
 
 - recall: a fact (name, city, pet, job, plan, drink, instrument ...) said 1 to 8 turns before the question, 24 probes;
+- name in a chat: 24 chats whose every reply is generated (a name given in one of six ways, zero to two turns of small
+  talk, one of six questions for it): is the name in the last reply? (The recall probes script the earlier replies.)
 - invented facts: a user who never gave a name asks for it (24: three histories, 8 questions), and the bot is asked
   about its own name, family, home and weekend (4): does it claim a name for the user, or a life of its own?
 - answers: 20 simple questions with a keyword answer; persona: 10 system prompts, do their words show up;
@@ -126,6 +128,8 @@ async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
     chats = [talk(bot, f"talk-{i}", m, bot.decoding if bot.decoding.greedy else bot.decoding.with_overrides(seed=seed + i))
              for i, m in enumerate(P.SMALL_TALK)]
     chats += [talk(bot, f"greedy-{i}", m, greedy) for i, m in enumerate(P.SMALL_TALK)]
+    chats += [talk(bot, f"named-{i}", m, short if short.greedy else short.with_overrides(seed=seed + i))
+              for i, (_, m) in enumerate(P.NAMED_CHATS)]
     results = await asyncio.gather(*jobs, *chats)
     single, talks = list(results[: len(jobs)]), list(results[len(jobs):])
     recall_replies = single[: len(recall_jobs)]
@@ -148,7 +152,7 @@ async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
             previous.append(text)
             lengths.append(P.words(text))
     looping, chats_looping = [], 0
-    for chat in talks[len(P.SMALL_TALK):]:
+    for chat in talks[len(P.SMALL_TALK): 2 * len(P.SMALL_TALK)]:
         previous = []
         for text, _ in chat:
             looping.append(P.loops(text, previous))
@@ -158,6 +162,8 @@ async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
         "recall_1_5": share([x for d, v in recall.items() if d <= 5 for x in v]),
         "recall_6_8": share([x for d, v in recall.items() if d > 5 for x in v]),
         "recall_by_distance": {str(d): share(v) for d, v in sorted(recall.items())},
+        "name_in_chat": share([P.names_user(chat[-1][0], name)
+                               for (name, _), chat in zip(P.NAMED_CHATS, talks[2 * len(P.SMALL_TALK):], strict=True)]),
         "invented_user_name": share([P.invents_user_name(r) for r in noname]),
         "invented_own_life": share([P.invents_own_life(r) for r in own]),
         "answers": share([bool(re.search(a, r, re.IGNORECASE)) for (_, a), r in zip(P.QUESTIONS, qa, strict=True)]),
@@ -168,7 +174,8 @@ async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
         "greedy_loops": share(looping), "greedy_chats_looping": chats_looping,
         "probes": len(single) + sum(len(c) for c in talks),
         "examples": {"recall": recall_replies[:6], "no_name": noname[:4], "own_life": own, "qa": qa[:5], "persona": persona[:5],
-                     "goodbye": byes[:3], "small_talk": [t for t, _ in small[:10]],
+                     "goodbye": byes[:3], "name_in_chat": [chat[-1][0] for chat in talks[2 * len(P.SMALL_TALK):]][:6],
+                     "small_talk": [t for t, _ in small[:10]],
                      "greedy": [t for t, _ in talks[len(P.SMALL_TALK)][:6]]},
     }
 
@@ -196,9 +203,9 @@ async def run(args: argparse.Namespace) -> list[dict[str, object]]:
     return rows
 
 
-COLUMNS = ["model", "setup", "dtype", "heldout_loss", "recall_1_5", "recall_6_8", "invented_user_name", "invented_own_life", "answers",
-           "persona", "goodbye", "small_talk_le_60_words", "small_talk_median_words", "repeated_opener", "hit_token_limit",
-           "greedy_loops", "greedy_chats_looping", "probes", "probe_s"]
+COLUMNS = ["model", "setup", "dtype", "heldout_loss", "recall_1_5", "recall_6_8", "name_in_chat", "invented_user_name",
+           "invented_own_life", "answers", "persona", "goodbye", "small_talk_le_60_words", "small_talk_median_words",
+           "repeated_opener", "hit_token_limit", "greedy_loops", "greedy_chats_looping", "probes", "probe_s"]
 
 
 def print_row(row: dict[str, object]) -> None:

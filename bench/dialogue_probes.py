@@ -31,6 +31,22 @@ FILLER = [  # scripted small talk between a fact and the question about it
     ("Work was busy this week.", "Busy weeks can be tiring. I hope the weekend is calmer."),
     ("I'm drinking some coffee.", "Enjoy your coffee!"),
 ]
+# a whole chat, every reply generated: a name given, zero to two turns of small talk, then a question for it
+_INTROS = ["hello! {n} here", "hey, {n} speaking", "my name is {n} and I work in a library", "good morning, my name's {n}",
+           "I'm {n}, I just moved to Oslo", "hi there, I go by {n}"]
+_NAMED = ["Tomasz", "Ingrid", "Farid", "Bongani", "Oskar", "Siobhan", "Mirela", "Anselm"]
+_SMALL = ["what's a good book for a rainy day?", "I'm making soup tonight"]
+_ASK = ["what did I say my name was?", "so who am I?", "what should you call me?", "tell me, what's my name?",
+        "do you recall what I'm called?", "which name did I give you at the start?"]
+NAMED_CHATS = [(_NAMED[k % 8], [_INTROS[k % 6].format(n=_NAMED[k % 8]), *_SMALL[: k % 3], _ASK[(k // 3) % 6]])
+               for k in range(24)]
+def names_user(reply: str, name: str) -> bool:
+    """The reply gives the user's name back: named, not denied in the same breath, not claimed as the bot's own."""
+    return (bool(re.search(rf"\b{re.escape(name)}\b", reply, re.IGNORECASE))
+            and not re.search(rf"haven't|have not|don't know|never (told|said|mentioned)|\bI'm {re.escape(name)}\b|"
+                              rf"\bmy name is {re.escape(name)}\b", reply, re.IGNORECASE))
+
+
 NO_NAME_HISTORIES = [  # a user who never gives a name; capitalised words (a city, a writer, a band) tempt a copy
     [("I live in Antwerp.", "Antwerp is a lovely city."), ("I like jazz a lot.", "Jazz is great music to relax to.")],
     [("I work at a bakery.", "That must smell wonderful in the mornings."),

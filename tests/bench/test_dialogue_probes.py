@@ -37,6 +37,16 @@ def test_an_invented_user_name_is_a_capitalised_claim(reply: str, invents: bool)
     assert P.invents_user_name(reply) is invents
 
 
+@pytest.mark.parametrize(("reply", "names"), [
+    ("You said you're Farid!", True), ("Oskar!", True), ("You told me your name is farid.", True),
+    ("You haven't mentioned your name, Farid.", False), ("I'm Farid!", False), ("My name is Farid.", False),
+    ("You said you're Fariduddin.", False), ("You haven't told me your name yet.", False),
+])
+def test_a_name_given_back_is_the_users_and_not_denied(reply: str, names: bool) -> None:
+    name = "Oskar" if reply.startswith("Oskar") else "Farid"
+    assert P.names_user(reply, name) is names
+
+
 def test_a_loop_is_a_thrice_repeated_trigram_or_a_repeated_reply() -> None:
     assert P.loops("hello there friend hello there friend hello there friend", [])
     assert P.loops("It is a lovely day for a walk in the park today.", ["It is a lovely day for a walk in the park!"])
@@ -55,3 +65,12 @@ def test_the_chat_adapter_never_trains_on_a_simple_question_the_bench_asks() -> 
     for question, _ in P.QUESTIONS:
         asked = words(question)
         assert not any(asked <= q for q in trained), question
+
+
+def test_the_named_chats_use_names_and_questions_the_chat_adapter_never_saw() -> None:
+    names = {name for name, _ in P.NAMED_CHATS}
+    asked = {messages[-1] for _, messages in P.NAMED_CHATS}
+    assert len(names) == 8 and len(asked) == 6
+    assert not names & set(B.NAMES)
+    assert not asked & set(B.NO_NAME_ASK)
+    assert all(name in messages[0] and name not in " ".join(messages[1:]) for name, messages in P.NAMED_CHATS)
