@@ -143,16 +143,18 @@ async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
     recall: dict[int, list[bool]] = {}
     for (i, d), reply in zip(recall_jobs, recall_replies, strict=True):
         recall.setdefault(d, []).append(bool(re.search(P.FACTS[i][2], reply, re.IGNORECASE)))
-    small = [r for chat in talks[: len(P.SMALL_TALK)] for r in chat]
+    n = len(P.SMALL_TALK)
+    sampled, greedy_talks, named = talks[:n], talks[n: 2 * n], talks[2 * n:]
+    small = [r for chat in sampled for r in chat]
     openers, lengths = [], []
-    for chat in talks[: len(P.SMALL_TALK)]:
+    for chat in sampled:
         previous: list[str] = []
         for text, _ in chat:
             openers.append(bool(P.opener(text)) and P.opener(text) in {P.opener(p) for p in previous[-3:]})
             previous.append(text)
             lengths.append(P.words(text))
     looping, chats_looping = [], 0
-    for chat in talks[len(P.SMALL_TALK): 2 * len(P.SMALL_TALK)]:
+    for chat in greedy_talks:
         previous = []
         for text, _ in chat:
             looping.append(P.loops(text, previous))
@@ -163,7 +165,7 @@ async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
         "recall_6_8": share([x for d, v in recall.items() if d > 5 for x in v]),
         "recall_by_distance": {str(d): share(v) for d, v in sorted(recall.items())},
         "name_in_chat": share([P.names_user(chat[-1][0], name)
-                               for (name, _), chat in zip(P.NAMED_CHATS, talks[2 * len(P.SMALL_TALK):], strict=True)]),
+                               for (name, _), chat in zip(P.NAMED_CHATS, named, strict=True)]),
         "invented_user_name": share([P.invents_user_name(r) for r in noname]),
         "invented_own_life": share([P.invents_own_life(r) for r in own]),
         "answers": share([bool(re.search(a, r, re.IGNORECASE)) for (_, a), r in zip(P.QUESTIONS, qa, strict=True)]),
@@ -174,9 +176,9 @@ async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
         "greedy_loops": share(looping), "greedy_chats_looping": chats_looping,
         "probes": len(single) + sum(len(c) for c in talks),
         "examples": {"recall": recall_replies[:6], "no_name": noname[:4], "own_life": own, "qa": qa[:5], "persona": persona[:5],
-                     "goodbye": byes[:3], "name_in_chat": [chat[-1][0] for chat in talks[2 * len(P.SMALL_TALK):]][:6],
+                     "goodbye": byes[:3], "name_in_chat": [chat[-1][0] for chat in named[:6]],
                      "small_talk": [t for t, _ in small[:10]],
-                     "greedy": [t for t, _ in talks[len(P.SMALL_TALK)][:6]]},
+                     "greedy": [t for t, _ in greedy_talks[0][:6]]},
     }
 
 

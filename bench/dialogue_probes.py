@@ -40,13 +40,6 @@ _ASK = ["what did I say my name was?", "so who am I?", "what should you call me?
         "do you recall what I'm called?", "which name did I give you at the start?"]
 NAMED_CHATS = [(_NAMED[k % 8], [_INTROS[k % 6].format(n=_NAMED[k % 8]), *_SMALL[: k % 3], _ASK[(k // 3) % 6]])
                for k in range(24)]
-def names_user(reply: str, name: str) -> bool:
-    """The reply gives the user's name back: named, not denied in the same breath, not claimed as the bot's own."""
-    return (bool(re.search(rf"\b{re.escape(name)}\b", reply, re.IGNORECASE))
-            and not re.search(rf"haven't|have not|don't know|never (told|said|mentioned)|\bI'm {re.escape(name)}\b|"
-                              rf"\bmy name is {re.escape(name)}\b", reply, re.IGNORECASE))
-
-
 NO_NAME_HISTORIES = [  # a user who never gives a name; capitalised words (a city, a writer, a band) tempt a copy
     [("I live in Antwerp.", "Antwerp is a lovely city."), ("I like jazz a lot.", "Jazz is great music to relax to.")],
     [("I work at a bakery.", "That must smell wonderful in the mornings."),
@@ -121,6 +114,13 @@ def words(text: str) -> int:
 
 def opener(text: str) -> str:
     return " ".join(re.findall(r"[a-z']+", text.lower())[:3])
+
+
+def names_user(reply: str, name: str) -> bool:
+    """The reply gives the user's name back: named, not denied in the same breath, not claimed as the bot's own."""
+    return (bool(re.search(rf"\b{re.escape(name)}\b", reply, re.IGNORECASE))
+            and not re.search(rf"haven't|have not|don't know|never (told|said|mentioned)|\bI'm {re.escape(name)}\b|"
+                              rf"\bmy name is {re.escape(name)}\b", reply, re.IGNORECASE))
 
 
 def invents_user_name(reply: str) -> bool:

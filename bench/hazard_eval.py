@@ -82,9 +82,27 @@ def auprc(scores: list[float], truth: list[bool]) -> float:
     return total / positives
 
 
-def development_sets(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
+def describe(d: Decision) -> list[dict[str, object]]:
+    """The verdicts that acted (flag or more), with the guard's three highest scores: why a text was caught."""
+    out: list[dict[str, object]] = []
+    for v in d.verdicts:
+        if v.action >= Action.FLAG or v.policy == "hazard":
+            top = sorted(v.scores, key=lambda kv: -kv[1])[:3] if v.scores else []
+            out.append({"policy": v.policy, "category": v.category, "action": v.action.name, "score": round(v.score, 3),
+                        "top": [[h, round(x, 3)] for h, x in top]})
+    return out
+
+
+Errors = dict[str, list[dict[str, object]]]  # what --errors writes: every text got wrong, by set and kind
+
+
+def development_sets(policies: PolicySet, eval_dir: Path, wrong: Errors | None = None) -> dict[str, object]:
     rows = [r for r in development(eval_dir) if held_out(r[0])]
     decisions = [check(policies, text) for text, _, _ in rows]
+    for (text, labels, source), d in zip(rows, decisions, strict=True):
+        if wrong is not None and caught(d) != bool(labels["unsafe"]):
+            kind = "missed" if labels["unsafe"] else "caught_harmless"
+            wrong.setdefault(f"development/{source}/{kind}", []).append({"text": text, "labels": labels, "verdicts": describe(d)})
     by_source: dict[str, dict[str, float]] = {}
     for source in sorted({s for _, _, s in rows}):
         ix = [i for i, r in enumerate(rows) if r[2] == source]
@@ -115,7 +133,7 @@ def development_sets(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
     return {"rows": len(rows), "overall": overall, "by_source": by_source, "per_category": per_category}
 
 
-def functional(policies: PolicySet) -> dict[str, object]:
+def functional(policies: PolicySet, wrong: Errors | None = None) -> dict[str, object]:
     rows = suite.hazard_cases()
     out: dict[str, dict[str, float | int]] = {}
     by_fn: dict[str, list[bool]] = defaultdict(list)
@@ -125,6 +143,9 @@ def functional(policies: PolicySet) -> dict[str, object]:
         category, label, functionality = case.category, "unsafe" if case.unsafe else "safe", case.functionality
         d = check(policies, case.turns[-1], case.turns[:-1])
         hit = caught(d)
+        if wrong is not None and hit != case.unsafe:
+            wrong.setdefault(f"functional/{'missed' if case.unsafe else 'caught_harmless'}", []).append(
+                {"turns": list(case.turns), "category": category, "functionality": functionality, "verdicts": describe(d)})
         if not case.unsafe:
             lookalike_decisions.append(d)
         key = f"{category}/{label}"
@@ -177,50 +198,22 @@ def latency(policies: PolicySet, texts: list[str]) -> dict[str, float]:
     return {"n": len(times), "p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))]}
 
 
-def run(policies: PolicySet, eval_dir: Path) -> dict[str, object]:
+def run(policies: PolicySet, eval_dir: Path, wrong: Errors | None = None) -> dict[str, object]:
+    """The figures; ``wrong``, where given, collects every text the policies got wrong, with the verdicts."""
     chat = chat_user_turns()
     chat_decisions = [check(policies, t) for t in chat]
+    if wrong is not None:
+        wrong["chat_user_turns/flagged"] = [{"text": t, "verdicts": describe(d)}
+                                            for t, d in zip(chat, chat_decisions, strict=True) if d.action >= Action.FLAG]
     short = [t for t, _, _ in development(eval_dir) if len(t.split()) <= 45][:300]
-    results: dict[str, object] = {"development": development_sets(policies, eval_dir)}
-    results["functional"] = functional(policies)
+    results: dict[str, object] = {"development": development_sets(policies, eval_dir, wrong)}
+    results["functional"] = functional(policies, wrong)
     results["small_talk"] = small_talk(policies)
     results["chat_user_turns"] = {"n": len(chat), "flagged_or_more": rate([d.action >= Action.FLAG for d in chat_decisions]),
                                   "caught": rate([caught(d) for d in chat_decisions]),
                                   "flagged_by": deciders(chat_decisions, Action.FLAG)}
     results["latency_input_policies"] = latency(policies, short + chat[:200])
     return results
-
-
-def describe(d: Decision) -> list[dict[str, object]]:
-    """The verdicts that acted (flag or more), with the guard's three highest scores: why a text was caught."""
-    out: list[dict[str, object]] = []
-    for v in d.verdicts:
-        if v.action >= Action.FLAG or v.policy == "hazard":
-            top = sorted(v.scores, key=lambda kv: -kv[1])[:3] if v.scores else []
-            out.append({"policy": v.policy, "category": v.category, "action": v.action.name, "score": round(v.score, 3),
-                        "top": [[h, round(x, 3)] for h, x in top]})
-    return out
-
-
-def errors(policies: PolicySet, eval_dir: Path) -> dict[str, list[dict[str, object]]]:
-    """Every text the default policies got wrong, with why: what to read before changing the guard's data or rules."""
-    out: dict[str, list[dict[str, object]]] = defaultdict(list)
-    for text, labels, source in [r for r in development(eval_dir) if held_out(r[0])]:
-        d = check(policies, text)
-        if caught(d) != bool(labels["unsafe"]):
-            kind = "missed" if labels["unsafe"] else "caught_harmless"
-            out[f"development/{source}/{kind}"].append({"text": text, "labels": labels, "verdicts": describe(d)})
-    for case in suite.hazard_cases():
-        d = check(policies, case.turns[-1], case.turns[:-1])
-        if caught(d) != case.unsafe:
-            kind = "missed" if case.unsafe else "caught_harmless"
-            out[f"functional/{kind}"].append({"turns": list(case.turns), "category": case.category,
-                                              "functionality": case.functionality, "verdicts": describe(d)})
-    for text in chat_user_turns():
-        d = check(policies, text)
-        if d.action >= Action.FLAG:
-            out["chat_user_turns/flagged"].append({"text": text, "verdicts": describe(d)})
-    return dict(out)
 
 
 class Remembered:
@@ -340,9 +333,9 @@ def main() -> None:
                                                 "(JSON)")
     args = ap.parse_args()
     policies = policies_from_settings(load_settings(args.config) if args.config else Settings(), load=True)
-    results = run(policies, args.eval_dir)
-    if args.errors:
-        wrong = errors(policies, args.eval_dir)
+    wrong: Errors | None = {} if args.errors else None
+    results = run(policies, args.eval_dir, wrong)
+    if args.errors and wrong is not None:
         args.errors.parent.mkdir(parents=True, exist_ok=True)
         args.errors.write_text(json.dumps(wrong, indent=1) + "\n")
         print(f"errors: {', '.join(f'{k} {len(v)}' for k, v in sorted(wrong.items()))} ({args.errors})")
