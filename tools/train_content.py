@@ -43,7 +43,8 @@ SEXUAL_WORDS = {"nude", "nudes", "naked", "sex", "sexy", "sexual", "horny", "por
                 "sexting", "erotic", "nsfw", "blowjob", "masturbate", "masturbating", "jerking", "dick", "boobs", "breasts",
                 "genitals", "penis", "vagina", "undress", "clothes", "kinky", "fetish", "naughty", "explicit", "cum"}
 # words of the lexicon's slur categories that are also ordinary words or names (a country, a river, a dog, a dam)
-NOT_ONLY_SLURS = {"niger", "nigers", "negro", "negroes", "negroid", "jigger", "mongrel", "spook", "spooks", "dyke", "tard"}
+NOT_ONLY_SLURS = {"niger", "nigers", "negro", "negroes", "negroid", "jigger", "mongrel", "spook", "spooks", "dyke", "tard",
+                  "wet back", "cotton picker", "camel jockey"}  # "my wet back", a cotton picker (a machine), camel races
 CARRIERS = ["you {w}", "look at that {w}", "what a {w}", "he is such a {w}", "shut up {w}", "{w}", "those {w}s are everywhere",
             "i hate {w}s"]
 
@@ -62,10 +63,9 @@ def lexicon_rows(eval_dir: Path, rng: random.Random) -> list[tuple[str, dict[str
 
 def lexicon(eval_dir: Path, keep: Callable[[dict[str, str]], bool], extra: Iterable[str] = (),
             drop: Iterable[str] = ()) -> list[str]:
-    """The lexicon's single-word entries of 3+ letters whose row ``keep`` accepts, normalized, with ``extra`` words and
-    without ``drop`` ones."""
-    words = {normalize(r["text"]).text for r in read_csv(eval_dir / "surge_profanity_en.csv")
-             if keep(r) and " " not in r["text"].strip()}
+    """The lexicon's entries of 3+ letters (words and phrases: "porch monkey" is a slur where "monkey" is not) whose
+    row ``keep`` accepts, normalized, with ``extra`` words and without ``drop`` ones."""
+    words = {" ".join(normalize(r["text"]).text.split()) for r in read_csv(eval_dir / "surge_profanity_en.csv") if keep(r)}
     return sorted(({w for w in words if len(w) >= 3} | set(extra)) - set(drop))
 
 

@@ -34,6 +34,7 @@ from chatkit.policies.normalize import normalize
 # quotes (an apostrophe inside a word is not a quote).
 QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{2,})[\"“”«»]|(?<!\w)['‘’]([^\n]{2,}?)['‘’](?!\w)")
 WORD = re.compile(r"\w+")
+SHORT = 3  # words: a reply this short is an insult only with a word of the insult list
 TARGETED = ("hate", "threat", "insult")  # what quoting takes back; profanity and sexual words are in the text either way
 # Groups of people by what they do, not who they are: abuse of them is an insult, not hate
 NOT_PROTECTED = re.compile(
@@ -152,12 +153,12 @@ class ContentModel:
 
     def load(self) -> None:
         """Load now rather than on the first message, so a missing encoder shows at start-up."""
-        _ = self.encoder, self._head, self.meta, self.slurs, self.lexicons
+        _ = self.encoder, self._head, self.meta, self.slurs, self.insults, self.lexicons
 
     def _words(self, name: str) -> re.Pattern[str]:
-        """A word list of the heads' folder (normalized spellings) as whole words, plurals included."""
+        """A word list of the heads' folder (one normalized word or phrase a line) as whole words, plurals included."""
         path = self.head_dir / f"{name}.txt"
-        words = path.read_text().split() if path.is_file() else []
+        words = [w.strip() for w in path.read_text().splitlines() if w.strip()] if path.is_file() else []
         if not words:
             return re.compile(r"(?!x)x")
         return re.compile(rf"(?<![\w*@.])(?:{'|'.join(map(re.escape, sorted(words, key=len, reverse=True)))})(?:s|es)?(?![\w*@])")
@@ -165,6 +166,15 @@ class ContentModel:
     @cached_property
     def slurs(self) -> re.Pattern[str]:
         return self._words("slurs")
+
+    @cached_property
+    def insults(self) -> re.Pattern[str]:
+        return self._words("insult")
+
+    def listed(self, full: str, plain: str) -> bool:
+        """Whether a word of any list (insults, slurs, profanity, sexual words) is in the text."""
+        return bool(self.insults.search(full) or self.slurs.search(plain)
+                    or any(words.search(full) for words in self.lexicons.values()))
 
     @cached_property
     def lexicons(self) -> dict[str, re.Pattern[str]]:
@@ -180,8 +190,9 @@ class ContentModel:
         insults (the text is scored again without them); a slur used outside quotes is hate whatever the heads say, and
         a word alone is hate only as a slur (the heads read colour words as hate), and so is a text with no word for
         people in it (the heads read "dispose of" as hate of whatever is disposed of); abuse of a group named by role or
-        pastime only (lawyers, cyclists) is an insult, not hate; profanity and sexual content need a word of their
-        lexicons in the text."""
+        pastime only (lawyers, cyclists) is an insult, not hate; a reply of a few words that addresses no one is an
+        insult only with a word of the insult list (the heads read colour words as insults too); profanity and sexual
+        content need a word of their lexicons in the text."""
         rows = [{label: float(p) for label, p in zip(self.labels, row, strict=True)}
                 for row in head_probability(self._embed(texts), *self._head)]
         masked = {i: m for i, t in enumerate(texts) if (m := unquoted(t)) is not None}
@@ -199,6 +210,11 @@ class ContentModel:
                 rows[i]["hate"] = min(rows[i]["hate"], 0.25)
             elif not protected_target(plain):  # "lawyers are parasites": an insult
                 rows[i]["insult"], rows[i]["hate"] = max(rows[i]["insult"], rows[i]["hate"]), min(rows[i]["hate"], 0.25)
+            if len(WORD.findall(plain)) <= SHORT and not PEOPLE.search(plain) and not self.listed(full, plain):
+                # "Green." answering "what colour is grass?" (insult 0.64), "White." (0.78, a group's name but no
+                # attack), "Dark grey." (0.92): a short reply with no "you" in it insults only with a word of a list
+                # ("Loser.", "Pathetic.", "Get lost.", a slur or a swear word)
+                rows[i]["insult"] = min(rows[i]["insult"], 0.25)
             for category, words in self.lexicons.items():
                 if not words.search(full):  # the heads see swearing in "Mmhm" now and then; a word list does not
                     rows[i][category] = min(rows[i][category], 0.25)

@@ -157,6 +157,17 @@ def test_a_word_alone_is_not_hate(content: ToxicityPolicy, text: str) -> None:
     assert content.check("Idiot.", OUTPUT).category == "insult"
 
 
+@pytest.mark.parametrize(("text", "insult"), [
+    # a short answer to a question ("what colour is grass?", "which planet do we live on?") was read as an insult and
+    # generated again until the fallback replaced it
+    ("Green.", False), ("Dark grey.", False), ("White.", False), ("Earth.", False), ("Grass is green.", False),
+    ("Loser.", True), ("Pathetic.", True), ("Get lost.", True), ("You're nothing.", True), ("Total moron.", True),
+])
+def test_a_short_reply_is_an_insult_only_with_a_word_that_insults(content: ToxicityPolicy, text: str, insult: bool) -> None:
+    verdict = content.check(text, OUTPUT)
+    assert (verdict.action, verdict.category) == ((Action.REGENERATE, "insult") if insult else (Action.ALLOW, "")), verdict
+
+
 @pytest.mark.parametrize(("text", "hateful"), [
     ("How should I safely dispose of old prescription pills at home?", False),
     ("How should I dispose of expired medicine?", False),
