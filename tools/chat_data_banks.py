@@ -12,7 +12,21 @@ NAMES = ["Maya", "Tom", "Aisha", "Kenji", "Lucas", "Sofia", "Omar", "Hannah", "D
          "Chloe", "Rahul", "Grace", "Mateo", "Leila", "Samuel", "Yuki", "Ben", "Zara", "Pablo", "Emma", "Arjun", "Nina",
          "Felix", "Amara", "Oscar", "Lena", "Hugo", "Ines", "Daniel", "Rosa", "Kwame", "Julia", "Sara", "Tariq", "Alice",
          "Leo", "Mia", "Ethan", "Chiara", "Jonas", "Ayla", "Victor", "Nora", "Raj", "Elif", "Theo", "Ana", "Kofi", "Lily",
-         "Marco", "Hana", "Sam", "Eva", "Adam", "Ruth", "Jack", "Olga", "Pedro", "Wei", "Carmen", "Luis", "Freya"]
+         "Marco", "Hana", "Sam", "Eva", "Adam", "Ruth", "Jack", "Olga", "Pedro", "Wei", "Carmen", "Luis", "Freya",
+         # names a small model meets less often, from many languages, so that a name is read as a name by its place in
+         # the sentence and not by being familiar
+         "Wojciech", "Agnieszka", "Ciaran", "Niamh", "Thandiwe", "Sipho", "Astrid", "Bjorn", "Dragana", "Vesna",
+         "Leopold", "Ottilie", "Anouk", "Joost", "Ngozi", "Chidi", "Esperanza", "Rodrigo", "Anahit", "Gevorg", "Saoirse",
+         "Radek", "Zofia", "Laszlo", "Eszter", "Kalani", "Tevita", "Ioana", "Dorin", "Folasade", "Yaw", "Parisa",
+         "Dariush", "Keanu", "Malia", "Svetlana", "Dmitri", "Aroha", "Wiremu", "Priyanka", "Venkat", "Thu", "Minh",
+         "Oluwaseun", "Signe", "Torvald", "Marisol", "Anneke", "Cormac", "Gudrun", "Ilse", "Quentin", "Ludmila",
+         "Xochitl", "Itzel", "Nikos", "Eleni", "Hamid", "Soraya", "Mbali", "Lwazi", "Ragnhild", "Teodor"]
+# ways a user gives a name, with {n} for it (the bench, ``bench/dialogue_probes.py``, has its own, none of these)
+NAME_SAY = ["my name is {n}", "I'm {n}", "call me {n}", "hi, I'm {n}", "name's {n}", "I am {n}, by the way",
+            "this is {n}", "it's {n}, by the way", "you can call me {n}", "everyone calls me {n}", "people call me {n}",
+            "my friends call me {n}", "I'm called {n}", "{n} is my name", "the name's {n}", "hey, it's {n}",
+            "{n}, nice to meet you", "oh, and I'm {n}", "I should say, my name is {n}", "hello, I'm {n}",
+            "my first name is {n}", "just call me {n}"]
 CITIES = ["Berlin", "Madrid", "Osaka", "Nairobi", "Chicago", "Melbourne", "Dublin", "Cairo", "Seoul", "Lima", "Oslo",
           "Prague", "Vienna", "Mumbai", "Denver", "Glasgow", "Lyon", "Hamburg", "Kyoto", "Austin", "Cape Town", "Warsaw",
           "Helsinki", "Athens", "Montreal", "Seattle", "Manila", "Hanoi", "Accra", "Istanbul", "Zurich", "Naples", "Bristol",
@@ -411,7 +425,10 @@ SELF_QA_MORE = [
 NAME_ASK = ["so what is my name?", "any idea what my name is?", "what am I called?", "can you tell me my name?",
             "what name did I give you?", "you remember my name, right?", "what was my name, again?", "have I told you my name?",
             "go on, what name do I go by?", "do you know who I am?", "what do people call me?", "and my name is...?",
-            "do you remember my name?", "remember who I am?", "what is my name?", "what's my name again?"]
+            "do you remember my name?", "remember who I am?", "what is my name?", "what's my name again?",
+            "what name do you know me by?", "who's talking to you?", "what did I tell you to call me?",
+            "quick test: my name?", "do you still know my name?", "can you say my name?",
+            "what's my first name?"]
 NO_NAME_ASK = [*NAME_ASK, "guess my name", "bet you can't tell me my name"]
 NO_NAME_REPLY = ["You haven't told me your name yet. What is it?",
                  "I don't know your name; you haven't told me. What should I call you?",

@@ -49,6 +49,11 @@ class Fact:
     bye: str = ""  # what a goodbye may wish them ("your hike on Saturday"), if anything
 
 
+def upper_first(text: str) -> str:
+    """Capitalise the first letter only (``str.capitalize`` lowercases the rest: "my name is wojciech and i ...")."""
+    return text[:1].upper() + text[1:]
+
+
 def pick(rng: random.Random, options: list[str]) -> str:
     return rng.choice(options)
 
@@ -57,7 +62,7 @@ def make_fact(rng: random.Random, kind: str) -> Fact:
     c = rng.choice
     if kind == "name":
         n = c(B.NAMES)
-        return Fact(kind, c([f"my name is {n}", f"I'm {n}", f"call me {n}", f"hi, I'm {n}", f"name's {n}", f"I am {n}, by the way"]),
+        return Fact(kind, c(B.NAME_SAY).format(n=n),
                     c([f"Nice to meet you, {n}!", f"Hi {n}, lovely to meet you.", f"Great to meet you, {n}.",
                         f"Hello {n}! Nice to meet you."]),
                     c(B.NAME_ASK),
@@ -298,7 +303,7 @@ def dialogue(rng: random.Random, pairs: list[Turn]) -> list[dict[str, str]]:
     if joined:  # two facts in one message: "my name is X and I live in Y"; the name, when there is one, often first
         told.sort(key=lambda f: f.kind != "name" or rng.random() < 0.3)
         a, b = told[0], told[1]
-        add(f"{a.say} and {b.say}".capitalize() if rng.random() < 0.5 else f"{a.say}, and {b.say}.", f"{a.ack} {b.ack}")
+        add(upper_first(f"{a.say} and {b.say}") if rng.random() < 0.5 else f"{a.say}, and {b.say}.", f"{a.ack} {b.ack}")
     for f in told[2 if joined else 0:]:
         said = f.say + rng.choice([".", "!", "", "."])
         add(said if rng.random() < 0.5 else said[0].upper() + said[1:], f.ack)

@@ -73,4 +73,6 @@ def test_the_named_chats_use_names_and_questions_the_chat_adapter_never_saw() ->
     assert len(names) == 8 and len(asked) == 6
     assert not names & set(B.NAMES)
     assert not asked & set(B.NO_NAME_ASK)
+    said = {messages[0].replace(name, "{n}").lower() for name, messages in P.NAMED_CHATS}  # "hello! {n} here"
+    assert not said & {form.lower() for form in B.NAME_SAY}
     assert all(name in messages[0] and name not in " ".join(messages[1:]) for name, messages in P.NAMED_CHATS)
