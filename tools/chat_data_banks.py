@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import random
 
+
+def upper_first(text: str) -> str:
+    """Capitalise the first letter only (``str.capitalize`` lowercases the rest: "my name is wojciech and i ...")."""
+    return text[:1].upper() + text[1:]
+
+
 NAMES = ["Maya", "Tom", "Aisha", "Kenji", "Lucas", "Sofia", "Omar", "Hannah", "Diego", "Mei", "Noah", "Fatima", "Ivan",
          "Chloe", "Rahul", "Grace", "Mateo", "Leila", "Samuel", "Yuki", "Ben", "Zara", "Pablo", "Emma", "Arjun", "Nina",
          "Felix", "Amara", "Oscar", "Lena", "Hugo", "Ines", "Daniel", "Rosa", "Kwame", "Julia", "Sara", "Tariq", "Alice",
@@ -332,8 +338,8 @@ def simple_qa(rng: random.Random) -> tuple[str, str]:
                   (f"which city is the capital of {country}?", f"{city}.")])
     if kind == 1:
         thing, col = c(list(_COLOURS.items()))
-        return c([(f"what colour is {thing}?", f"{thing[0].upper() + thing[1:]} is {col}."),
-                  (f"what color is {thing}?", f"{col[0].upper() + col[1:]}.")])
+        return c([(f"what colour is {thing}?", f"{upper_first(thing)} is {col}."),
+                  (f"what color is {thing}?", f"{upper_first(col)}.")])
     if kind == 2:
         a, b, mix = c(_MIXES)
         return (f"what do you get if you mix {a} and {b}?", f"{a.capitalize()} and {b} make {mix}.")
@@ -343,7 +349,7 @@ def simple_qa(rng: random.Random) -> tuple[str, str]:
     if kind == 4:
         animal, baby = c(list(_BABIES.items()))
         return c([(f"what's a baby {animal} called?", f"A baby {animal} is called {baby}."),
-                  (f"what do you call a young {animal}?", f"{baby[0].upper() + baby[1:]}.")])
+                  (f"what do you call a young {animal}?", f"{upper_first(baby)}.")])
     if kind == 5:
         animal, legs = c(list(_LEGS.items()))
         return (f"how many legs does a {animal} have?",
@@ -354,7 +360,7 @@ def simple_qa(rng: random.Random) -> tuple[str, str]:
         if rng.random() < 0.5:
             a, b = b, a
         return c([(f"what's the opposite of {a}?", f"The opposite of {a} is {b}."),
-                  (f"opposite of {a}?", f"{b[0].upper() + b[1:]}.")])
+                  (f"opposite of {a}?", f"{upper_first(b)}.")])
     if kind == 7:
         i = rng.randrange(7)
         d, nxt, prev = _DAYS[i], _DAYS[(i + 1) % 7], _DAYS[i - 1]

@@ -49,11 +49,6 @@ class Fact:
     bye: str = ""  # what a goodbye may wish them ("your hike on Saturday"), if anything
 
 
-def upper_first(text: str) -> str:
-    """Capitalise the first letter only (``str.capitalize`` lowercases the rest: "my name is wojciech and i ...")."""
-    return text[:1].upper() + text[1:]
-
-
 def pick(rng: random.Random, options: list[str]) -> str:
     return rng.choice(options)
 
@@ -110,7 +105,7 @@ def make_fact(rng: random.Random, kind: str) -> Fact:
             "How exciting! Are you looking forward to it?"]),
                     c(["what am I doing soon?", "do you remember my plans?", "what did I say I was doing?",
                         "what's coming up for me?"]),
-                    c([back[0].upper() + back[1:] + ".", "You told me " + back + "."]),
+                    c([B.upper_first(back) + ".", "You told me " + back + "."]),
                     c(["You haven't told me about any plans. What's coming up?", "I don't know; you haven't mentioned your plans."]),
                     c(["it", "your plans"]))
     if kind == "favourite":
@@ -118,10 +113,10 @@ def make_fact(rng: random.Random, kind: str) -> Fact:
         v = c(B.FAVOURITES[thing])
         return Fact(kind, c([f"my favourite {thing} is {v}", f"I love {v}, it's my favourite {thing}",
             f"{v} is my favourite {thing}"]),
-                    c([f"{v[0].upper() + v[1:]} is a great choice!", f"Good taste! What do you like about {v}?",
+                    c([f"{B.upper_first(v)} is a great choice!", f"Good taste! What do you like about {v}?",
                         f"Nice, {v} is popular for a reason."]),
                     c([f"what's my favourite {thing}?", f"do you remember my favourite {thing}?", f"which {thing} do I like best?"]),
-                    c([f"Your favourite {thing} is {v}.", f"You said {v} is your favourite {thing}.", f"{v[0].upper() + v[1:]}!"]),
+                    c([f"Your favourite {thing} is {v}.", f"You said {v} is your favourite {thing}.", f"{B.upper_first(v)}!"]),
                     c([f"You haven't told me your favourite {thing}. What is it?", f"I don't know your favourite {thing} yet."]))
     if kind == "instrument":
         i = c(B.INSTRUMENTS)
@@ -303,10 +298,10 @@ def dialogue(rng: random.Random, pairs: list[Turn]) -> list[dict[str, str]]:
     if joined:  # two facts in one message: "my name is X and I live in Y"; the name, when there is one, often first
         told.sort(key=lambda f: f.kind != "name" or rng.random() < 0.3)
         a, b = told[0], told[1]
-        add(upper_first(f"{a.say} and {b.say}") if rng.random() < 0.5 else f"{a.say}, and {b.say}.", f"{a.ack} {b.ack}")
+        add(B.upper_first(f"{a.say} and {b.say}") if rng.random() < 0.5 else f"{a.say}, and {b.say}.", f"{a.ack} {b.ack}")
     for f in told[2 if joined else 0:]:
         said = f.say + rng.choice([".", "!", "", "."])
-        add(said if rng.random() < 0.5 else said[0].upper() + said[1:], f.ack)
+        add(said if rng.random() < 0.5 else B.upper_first(said), f.ack)
     for _ in range(rng.choice([0, 0, 1, 2, 3, 4])):  # filler between the facts and the questions (none: asked at once)
         kind = rng.random()
         if kind < 0.2 and pairs and not persona:

@@ -34,7 +34,7 @@ from chatkit.policies.normalize import normalize
 # quotes (an apostrophe inside a word is not a quote).
 QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{2,})[\"“”«»]|(?<!\w)['‘’]([^\n]{2,}?)['‘’](?!\w)")
 WORD = re.compile(r"\w+")
-SHORT = 3  # words: a reply this short is an insult only with a word of the insult list
+SHORT = 3  # words: a text this short with no word for people is an insult only with a word of a list
 TARGETED = ("hate", "threat", "insult")  # what quoting takes back; profanity and sexual words are in the text either way
 # Groups of people by what they do, not who they are: abuse of them is an insult, not hate
 NOT_PROTECTED = re.compile(
