@@ -3,7 +3,7 @@ assistant keeps small talk to one to three sentences, answers the question asked
 said earlier (names, places, plans, preferences, pets, jobs), says so when it was never told, never invents a life
 of its own, follows a persona system prompt, and says goodbye gracefully.
 
-    python tools/make_chat_data.py --count 420 --seed 0 --max-chars 700 > examples/chat.jsonl
+    python tools/make_chat_data.py --count 560 --seed 0 --max-chars 700 > examples/chat.jsonl
 
 Besides the fact-and-question dialogues: persona chats whose small talk is answered in the persona's own words
 (``PERSONA_LINES``), assistants with a name from the system prompt, users who never give a name and then ask for it

@@ -1,6 +1,6 @@
 """Train the chat adapter shipped for the default model (``chatkit/assets/adapters/chat``) on CPU.
 
-    python tools/make_chat_data.py --count 420 --seed 0 --max-chars 700 > examples/chat.jsonl
+    python tools/make_chat_data.py --count 560 --seed 0 --max-chars 700 > examples/chat.jsonl
     python tools/train_chat_adapter.py --data examples/chat.jsonl --out chatkit/assets/adapters/chat
 
 The settings below are the shipped adapter's: rank 16 on every linear projection (attention and MLP), one epoch,
