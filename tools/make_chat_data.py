@@ -8,7 +8,7 @@ of its own, follows a persona system prompt, and says goodbye gracefully.
 Besides the fact-and-question dialogues: persona chats whose small talk is answered in the persona's own words
 (``PERSONA_LINES``), assistants with a name from the system prompt, users who never give a name and then ask for it
 (the bot says it was not told, and never guesses), a few hundred simple questions answered first in one short
-sentence (``chat_data_banks.simple_qa``: capitals, colours, animals, days, months, units, opposites, arithmetic),
+sentence (``chat_qa_bank.simple_qa``: capitals, colours, animals, days, months, units, opposites, arithmetic),
 questions about the bot's own family, childhood and weekend answered as an assistant, and goodbyes that name the
 user only when the user gave a name. No reply opens like one of the three before it.
 
@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import chat_data_banks as B  # tools/ is on the path when the script runs
+import chat_qa_bank as Q
 
 Turn = tuple[str, str]
 
@@ -105,7 +106,7 @@ def make_fact(rng: random.Random, kind: str) -> Fact:
             "How exciting! Are you looking forward to it?"]),
                     c(["what am I doing soon?", "do you remember my plans?", "what did I say I was doing?",
                         "what's coming up for me?"]),
-                    c([B.upper_first(back) + ".", "You told me " + back + "."]),
+                    c([Q.upper_first(back) + ".", "You told me " + back + "."]),
                     c(["You haven't told me about any plans. What's coming up?", "I don't know; you haven't mentioned your plans."]),
                     c(["it", "your plans"]))
     if kind == "favourite":
@@ -113,10 +114,10 @@ def make_fact(rng: random.Random, kind: str) -> Fact:
         v = c(B.FAVOURITES[thing])
         return Fact(kind, c([f"my favourite {thing} is {v}", f"I love {v}, it's my favourite {thing}",
             f"{v} is my favourite {thing}"]),
-                    c([f"{B.upper_first(v)} is a great choice!", f"Good taste! What do you like about {v}?",
+                    c([f"{Q.upper_first(v)} is a great choice!", f"Good taste! What do you like about {v}?",
                         f"Nice, {v} is popular for a reason."]),
                     c([f"what's my favourite {thing}?", f"do you remember my favourite {thing}?", f"which {thing} do I like best?"]),
-                    c([f"Your favourite {thing} is {v}.", f"You said {v} is your favourite {thing}.", f"{B.upper_first(v)}!"]),
+                    c([f"Your favourite {thing} is {v}.", f"You said {v} is your favourite {thing}.", f"{Q.upper_first(v)}!"]),
                     c([f"You haven't told me your favourite {thing}. What is it?", f"I don't know your favourite {thing} yet."]))
     if kind == "instrument":
         i = c(B.INSTRUMENTS)
@@ -222,7 +223,7 @@ def persona_dialogue(rng: random.Random) -> list[Turn]:
         else:
             turns.append((rng.choice(B.PERSONA_ASK), persona[3]))
     if rng.random() < 0.5:
-        u, a = B.simple_qa(rng)
+        u, a = Q.simple_qa(rng)
         turns.append((u, persona_reply(persona, a, rng)))
     if rng.random() < 0.4:
         users, answers = rng.choice(BYE_ALL)
@@ -241,7 +242,7 @@ def named_assistant_dialogue(rng: random.Random) -> list[Turn]:
     turns.append((rng.choice(B.ASSISTANT_NAME_ASK), rng.choice([f"I'm {name}, your assistant.", f"My name is {name}!",
                                                                 f"{name}! I'm an AI assistant. And you?"])))
     for _ in range(rng.randint(1, 2)):
-        turns.append(B.simple_qa(rng) if rng.random() < 0.6 else (rng.choice(rng.choice(B.SELF_QA_MORE)[0]),
+        turns.append(Q.simple_qa(rng) if rng.random() < 0.6 else (rng.choice(rng.choice(B.SELF_QA_MORE)[0]),
                                                                     rng.choice(B.SELF_QA_MORE[0][1])))
     return turns
 
@@ -298,10 +299,10 @@ def dialogue(rng: random.Random, pairs: list[Turn]) -> list[dict[str, str]]:
     if joined:  # two facts in one message: "my name is X and I live in Y"; the name, when there is one, often first
         told.sort(key=lambda f: f.kind != "name" or rng.random() < 0.3)
         a, b = told[0], told[1]
-        add(B.upper_first(f"{a.say} and {b.say}") if rng.random() < 0.5 else f"{a.say}, and {b.say}.", f"{a.ack} {b.ack}")
+        add(Q.upper_first(f"{a.say} and {b.say}") if rng.random() < 0.5 else f"{a.say}, and {b.say}.", f"{a.ack} {b.ack}")
     for f in told[2 if joined else 0:]:
         said = f.say + rng.choice([".", "!", "", "."])
-        add(said if rng.random() < 0.5 else B.upper_first(said), f.ack)
+        add(said if rng.random() < 0.5 else Q.upper_first(said), f.ack)
     for _ in range(rng.choice([0, 0, 1, 2, 3, 4])):  # filler between the facts and the questions (none: asked at once)
         kind = rng.random()
         if kind < 0.2 and pairs and not persona:
@@ -318,7 +319,7 @@ def dialogue(rng: random.Random, pairs: list[Turn]) -> list[dict[str, str]]:
                 u, a = (rng.choice(B.PERSONA_NAME), f"I'm {persona[1]}!" + (f" {persona[3]}" if rng.random() < 0.5 else "")) \
                     if persona[1] and rng.random() < 0.5 else (rng.choice(B.PERSONA_ASK), persona[3])
         elif kind < 0.93:
-            u, a = B.simple_qa(rng)
+            u, a = Q.simple_qa(rng)
         else:
             u, a = rng.choice(B.EXPLAIN)
         if persona and not a.startswith(persona[4]) and a not in (persona[3],
@@ -332,7 +333,7 @@ def dialogue(rng: random.Random, pairs: list[Turn]) -> list[dict[str, str]]:
     for f in asked:
         answer = f.answer if f in told else f.unknown
         if f in told and rng.random() < 0.2:  # a question about the fact with another question in front: answer what was asked
-            q, qa = B.simple_qa(rng)
+            q, qa = Q.simple_qa(rng)
             add(f"{q.rstrip('?')}? and {f.ask}", f"{qa} {f.answer}")
             continue
         add(f.ask, persona_reply(persona, answer, rng) if persona else answer)

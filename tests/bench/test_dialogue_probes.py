@@ -13,6 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import chat_data_banks as B
+import chat_qa_bank as Q
 import dialogue_probes as P
 
 
@@ -61,7 +62,7 @@ def test_the_chat_adapter_never_trains_on_a_simple_question_the_bench_asks() -> 
         return set(re.findall(r"[a-z0-9]+", text.lower().replace("'s ", " is ").replace("colour", "color")))
 
     rng = random.Random(0)
-    trained = [words(B.simple_qa(rng)[0]) for _ in range(20_000)]
+    trained = [words(Q.simple_qa(rng)[0]) for _ in range(20_000)]
     for question, _ in P.QUESTIONS:
         asked = words(question)
         assert not any(asked <= q for q in trained), question
