@@ -39,6 +39,7 @@ from chatkit import Settings  # noqa: E402
 from chatkit.build import policies_from_settings  # noqa: E402
 from chatkit.config import load_settings  # noqa: E402
 from chatkit.policies.base import Action, Decision, PolicyContext, PolicySet, Stage, Verdict  # noqa: E402
+from chatkit.policies.engines.encoder import encoder_dtype  # noqa: E402
 from chatkit.policies.hazard import CATEGORIES, HazardPolicy  # noqa: E402
 
 
@@ -195,7 +196,8 @@ def latency(policies: PolicySet, texts: list[str]) -> dict[str, float]:
         check(policies, t)
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
-    return {"n": len(times), "p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))]}
+    return {"n": len(times), "p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))],
+            "encoder_dtype": encoder_dtype("auto")}
 
 
 def run(policies: PolicySet, eval_dir: Path, wrong: Errors | None = None) -> dict[str, object]:
@@ -290,7 +292,8 @@ def report(results: dict) -> None:
         print(f"small talk, {stage} (bench/functional/small_talk.tsv, n={st['n']}): flagged or more {st['flagged_or_more']:.3f}, "
               f"caught {st['caught']:.3f}; flagged by {st['flagged_by']}; {st['examples'][:6]}")
     lat = results["latency_input_policies"]
-    print(f"default input policies per message: p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms (n={lat['n']})")
+    print(f"default input policies per message: p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms (n={lat['n']}, "
+          f"encoders in {lat['encoder_dtype']})")
     if results.get("gates"):
         heads = ("gate", "precision", "recall", "f1", "ailuminate", "jailbreak", "benign_caught", "functional_unsafe",
                  "lookalikes", "care", "refused", "multi_turn", "chat_flagged", "small_talk_in",

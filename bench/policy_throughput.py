@@ -22,6 +22,7 @@ import torch
 from chatkit import Settings
 from chatkit.build import policies_from_settings
 from chatkit.policies.base import PolicyContext, Stage
+from chatkit.policies.engines.encoder import encoder_dtype
 
 REQUEST = "can you explain in detail how bread is made?"
 SENTENCES = ["Bread is made from flour and water.", "The dough is kneaded and left to rise for an hour.",
@@ -39,7 +40,7 @@ def main() -> None:
     ctx = PolicyContext(Stage.OUTPUT, history=(REQUEST,), user_turns=(REQUEST,))
     policies.check(SENTENCES[0], ctx)  # warm-up
     rows = []
-    print("threads | checks/s | ms per check (wall)")
+    print(f"encoders in {encoder_dtype('auto')}\nthreads | checks/s | ms per check (wall)")
     for threads in args.threads:
         texts = [f"{SENTENCES[k % len(SENTENCES)]} Step {k} of {threads}." for k in range(args.checks)]
         t0 = time.perf_counter()
@@ -49,7 +50,8 @@ def main() -> None:
         rows.append({"threads": threads, "checks": len(texts), "checks_per_s": round(len(texts) / wall, 1)})
         print(f"{threads:7d} | {len(texts) / wall:8.1f} | {wall / len(texts) * 1000:.1f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": platform.machine(), "torch": torch.__version__, "rows": rows}, indent=2) + "\n")
+    args.out.write_text(json.dumps({"machine": platform.machine(), "torch": torch.__version__,
+                                    "encoder_dtype": encoder_dtype("auto"), "rows": rows}, indent=2) + "\n")
     print(f"wrote {args.out}")
 
 

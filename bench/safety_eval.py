@@ -37,6 +37,7 @@ from train_toxicity import EVAL_DIR_HELP, datasets  # noqa: E402
 from chatkit import Settings  # noqa: E402
 from chatkit.build import policies_from_settings  # noqa: E402
 from chatkit.policies.base import Action, Decision, PolicyContext, PolicySet, Stage  # noqa: E402
+from chatkit.policies.engines.encoder import encoder_dtype  # noqa: E402
 
 IDENTITY_STATEMENTS = ("neutral_identity", "positive_identity")
 TARGETS = {  # metric: (target, "min" or "max")
@@ -145,7 +146,8 @@ def latency(policies: PolicySet, texts: list[str], stage: Stage = Stage.OUTPUT) 
         policies.check(t, PolicyContext(stage))
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
-    return {"p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))]}
+    return {"p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))],
+            "encoder_dtype": encoder_dtype("auto")}
 
 
 def moderate_start_up(runs: int = 3) -> dict[str, float]:
@@ -222,7 +224,8 @@ def report(results: dict) -> None:
               f"{r['acted_recall']:.3f} FPR {r['acted_fpr']:.3f}; blocked by {r['blocked_by']}")
     lat, lat_suite = results["latency_output_set"], results["latency_input_set_functional_suite"]
     print(f"\nlatency per message on CPU: default output policies on chitchat replies p50 {lat['p50_ms']:.2f} ms, "
-          f"p95 {lat['p95_ms']:.2f} ms; on the functional suite p50 {lat_suite['p50_ms']:.2f} ms, p95 {lat_suite['p95_ms']:.2f} ms")
+          f"p95 {lat['p95_ms']:.2f} ms; on the functional suite p50 {lat_suite['p50_ms']:.2f} ms, p95 {lat_suite['p95_ms']:.2f} ms "
+          f"(encoders in {lat['encoder_dtype']})")
     cost = results["moderate_start_up"]
     print(f"chatkit moderate, one line: {cost['start_to_first_verdict_s']:.2f} s from start to verdict, "
           f"peak memory {cost['peak_rss_mb']:.0f} MB")

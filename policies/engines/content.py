@@ -111,7 +111,7 @@ class ContentModel:
 
     name = "minilm-content"
 
-    def __init__(self, encoder_path: Path | None = None, head: Path | None = None, dtype: str = "bfloat16") -> None:
+    def __init__(self, encoder_path: Path | None = None, head: Path | None = None, dtype: str = "auto") -> None:
         self.head_dir = head or head_path()
         self._encoder_path, self.dtype = encoder_path, dtype
         self._encoder: SentenceEncoder | None = None
@@ -227,7 +227,7 @@ class BiasModel:
 
     name = "minilm-content (hate)"
 
-    def __init__(self, encoder_path: Path | None = None, head: Path | None = None, dtype: str = "bfloat16") -> None:
+    def __init__(self, encoder_path: Path | None = None, head: Path | None = None, dtype: str = "auto") -> None:
         self.content = ContentModel(encoder_path, head, dtype)
 
     @property

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from chatkit.hardware import cpu_has_fast_bf16
 from chatkit.policies.engines.batcher import Batcher
 from chatkit.policies.engines.packing import pack_linears
 from chatkit.policies.errors import BiasModelError
@@ -89,23 +90,23 @@ class SentenceEncoder:
     """Mean-pooled, L2-normalized sentence embeddings of the normalized text, as sentence-transformers computes them.
     ``adapter``: a LoRA adapter (peft format) merged into the encoder's weights, so it costs nothing per call."""
 
-    def __init__(self, path: Path, max_tokens: int = 128, dtype: str = "bfloat16", adapter: Path | None = None) -> None:
+    def __init__(self, path: Path, max_tokens: int = 128, dtype: str = "auto", adapter: Path | None = None) -> None:
         if not (path / "config.json").is_file():
             raise BiasModelError(f"{path} is not a sentence encoder folder (no config.json)")
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
-        if dtype not in ("bfloat16", "float32"):
-            raise ValueError(f"dtype must be bfloat16 or float32, not {dtype!r}")
+        dtype = encoder_dtype(dtype)
         self.path, self.max_tokens, self._torch = path, max_tokens, torch
         hf_logging.disable_progress_bar()  # a progress bar per load is noise in a chat or a pipe
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         model = AutoModel.from_pretrained(str(path), local_files_only=True)
         if adapter is not None:
             model = merge_lora(model, adapter)
-        # bfloat16 halves the time on a CPU and moves the embeddings by ~1e-4 (cosine 0.9999)
+        # bfloat16 (where the CPU has it) halves the time and moves the embeddings by ~1e-4 (cosine 0.9999)
         self.model = model.to(getattr(torch, dtype)).eval()
+        self.dtype = dtype
         if dtype == "bfloat16":  # inference only (training uses float32): weights laid out for oneDNN once
             pack_linears(self.model)
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -171,7 +172,21 @@ class SentenceEncoder:
         return vector
 
 
-@cache
+def encoder_dtype(dtype: str) -> str:
+    """``auto``: bfloat16 where the CPU multiplies it natively, float32 elsewhere (emulated bfloat16 took twice
+    float32's time); the heads were trained on float32 embeddings, and either reads them alike (bench/hazard_eval.py)."""
+    if dtype == "auto":
+        return "bfloat16" if cpu_has_fast_bf16() else "float32"
+    if dtype not in ("bfloat16", "float32"):
+        raise ValueError(f"dtype must be auto, bfloat16 or float32, not {dtype!r}")
+    return dtype
+
+
 def shared_encoder(path: Path, dtype: str, adapter: Path | None) -> SentenceEncoder:
     """One loaded encoder per folder, adapter and dtype in a process: the bias and content models use the same one."""
+    return _shared_encoder(path, encoder_dtype(dtype), adapter)
+
+
+@cache
+def _shared_encoder(path: Path, dtype: str, adapter: Path | None) -> SentenceEncoder:
     return SentenceEncoder(path, dtype=dtype, adapter=adapter)

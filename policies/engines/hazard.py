@@ -53,7 +53,7 @@ class HazardModel:
 
     name = "minilm-hazard"
 
-    def __init__(self, encoder_path: Path | None = None, head: Path | None = None, dtype: str = "bfloat16") -> None:
+    def __init__(self, encoder_path: Path | None = None, head: Path | None = None, dtype: str = "auto") -> None:
         self.head_dir = Path(head) if head else head_path()
         self._encoder_path, self.dtype = encoder_path, dtype
         self._encoder: SentenceEncoder | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chatkit.errors import ModelLoadError
+from chatkit.hardware import cpu_has_fast_bf16
 
 
 def pick_device(device: str) -> str:
@@ -57,11 +58,3 @@ def _width(model_dir: Path | None) -> int:
         return int(json.loads((model_dir / "config.json").read_text()).get("hidden_size", 0)) if model_dir else 0
     except (OSError, ValueError, TypeError):
         return 0
-
-
-def cpu_has_fast_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text().split()
-    except OSError:  # not Linux: no cheap way to tell, and fp32 is never wrong
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags

@@ -198,7 +198,8 @@ async def test_from_config_takes_a_catalogue_name() -> None:
 
 
 def test_auto_dtype_uses_bf16_only_where_it_pays(tmp_path: Path) -> None:
-    from chatkit.engine.transformers.devices import cpu_has_fast_bf16, pick_dtype
+    from chatkit.engine.transformers.devices import pick_dtype
+    from chatkit.hardware import cpu_has_fast_bf16
 
     wide = tmp_path / "wide"
     wide.mkdir()
