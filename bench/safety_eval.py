@@ -8,7 +8,8 @@
   which policy and category decided; recall on obfuscated copies next to the plain ones;
 - bench/functional/context.tsv: the context-aware output check on user message and reply pairs;
 - Davidson's and ToxiGen's held-out test splits (tools/train_toxicity.py never trained on them);
-- false positives of every policy on the bundled chat model's held-out chitchat replies;
+- false positives of every policy on the bundled chat model's held-out chitchat replies (each with the message it answers,
+  where that passed the input policies);
 - latency per message (p50/p95) on CPU;
 - LLM-chat safety, by bench/hazard_eval.py: hazards per category (precision, recall, F1, AUPRC) on the held-out
   development data, the hazard functional suite, over-refusal, the care response, chat turns acted on.
@@ -175,10 +176,17 @@ def main() -> None:
     args = ap.parse_args()
     policies = policies_from_settings(Settings(), load=True)
     results: dict[str, object] = {"functional": functional(policies, random.Random(0)), "context": context_check(policies)}
-    chat = [t for turns in heldout_conversations() for t in turns[1::2]]
-    replies = decide(policies, chat, Stage.OUTPUT)
+    conversations = heldout_conversations()
+    chat = [t for turns in conversations for t in turns[1::2]]
+    # each reply with the message it answers, as a turn checks it, where that message passed the input policies (a
+    # refused or answered-with-care message gets no reply to check)
+    pairs = [(turns[i - 1], turns[i]) for turns in conversations for i in range(1, len(turns), 2)]
+    reached = [(asked, reply) for asked, reply in pairs
+               if policies.check(asked, PolicyContext(Stage.INPUT)).action < Action.BLOCK]
+    replies = [policies.check(reply, PolicyContext(Stage.OUTPUT, history=(asked,))) for asked, reply in reached]
     results["chat_replies_false_positives"] = {
-        "n": len(chat), "output set (regenerate or block)": rate([d.action >= Action.REGENERATE for d in replies]),
+        "n": len(chat), "answered": len(reached),
+        "output set (regenerate or block)": rate([d.action >= Action.REGENERATE for d in replies]),
         "input set (block)": rate([d.action == Action.BLOCK for d in decide(policies, chat, Stage.INPUT)])}
     results["public_data"] = public_data(policies, args.eval_dir)
     results["latency_output_set"] = latency(policies, chat[:500])

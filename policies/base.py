@@ -90,6 +90,7 @@ class PolicyContext:
     conversation_id: str = ""
     history: tuple[str, ...] = ()  # recent message texts, newest last
     user_turns: tuple[str, ...] = ()  # the user's earlier messages (input stage), newest last, for requests split over turns
+    reply_before: str = ""  # output stage: the reply's text already checked and shown, which a sentence may refer back to
 
 
 @runtime_checkable

@@ -23,6 +23,7 @@ from chatkit.policies.errors import BiasModelError
 from chatkit.policies.groups import _GROUP, MENTION
 from chatkit.policies.language import language_outside
 from chatkit.policies.normalize import normalize
+from chatkit.policies.referents import in_context
 from chatkit.policies.toxicity import Scorer
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,10 @@ class BiasPolicy:
         signals: dict[str, float] = {}
         if (model := self.model) is not None and (named or (self.unnamed_threshold < 1 and PEOPLE.search(plain))):
             limit = model.threshold if named else max(model.threshold, self.unnamed_threshold)
-            signals["identity hate (learned)"] = rescale(model.predict([text])[0], limit)
+            hate = model.predict([text])[0]
+            if rescale(hate, limit) >= self.threshold and (joined := in_context(text, ctx)) is not None:
+                hate = min(hate, model.predict([joined])[0])  # "they" may be hedgehogs (policies/referents.py)
+            signals["identity hate (learned)"] = rescale(hate, limit)
         if not named:
             reason, score = max(signals.items(), key=lambda kv: kv[1], default=("no group of people named", 0.0))
             return decide(self.name, score, self.threshold, self.action, reason)

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from chatkit.policies.base import Action, PolicyContext, Stage, Verdict, category_actions, unit
-from chatkit.policies.engines.content import ContentModel
+from chatkit.policies.engines.content import TARGETED, ContentModel
 from chatkit.policies.engines.offline import OfflineScorer
 from chatkit.policies.errors import BiasModelError
 from chatkit.policies.language import language_outside
+from chatkit.policies.referents import in_context
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,15 @@ class ToxicityPolicy:
     def check(self, text: str, ctx: PolicyContext) -> Verdict:
         return self.check_many([text], ctx)[0]
 
+    def _in_context(self, text: str, ctx: PolicyContext, scores: dict[str, float]) -> dict[str, float]:
+        """Where an attack on someone was found in a text with a pronoun, the scores of that text read after what the
+        pronoun may point to: each attack's lower score of the two readings (policies/referents.py)."""
+        attacks = [label for label in scores if category_of(label) in TARGETED]
+        if not any(scores[label] >= self.limit(label) for label in attacks) or (joined := in_context(text, ctx)) is None:
+            return scores
+        again = self.scorer.predict([joined])[0]
+        return {**scores, **{label: min(scores[label], again.get(label, scores[label])) for label in attacks}}
+
     def check_many(self, texts: Sequence[str], ctx: PolicyContext) -> list[Verdict]:
         scorer = self.scorer
         labels = self.labels or scorer.labels
@@ -175,12 +185,12 @@ class ToxicityPolicy:
         scored = [t for t, lang in zip(texts, foreign, strict=True) if lang is None]
         results = iter(scorer.predict(scored) if scored else [])
         verdicts = []
-        for lang in foreign:
+        for text, lang in zip(texts, foreign, strict=True):
             if lang is not None:
                 verdicts.append(Verdict(self.name, Action.ALLOW, 0.0, f"not scored: written in {lang}, and {scorer.name} "
                                         f"knows {', '.join(self.languages)} only", language=lang))
                 continue
-            scores = next(results)
+            scores = self._in_context(text, ctx, next(results))
             by_category: dict[str, tuple[float, str]] = {}
             for label in labels:
                 value = scores.get(label, 0.0)

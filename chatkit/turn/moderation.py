@@ -17,9 +17,11 @@ class Moderator:
         return bool(self.policies.policies(stage))
 
     async def check(self, text: str, stage: Stage, conversation_id: str, history: tuple[str, ...],
-                    user_turns: tuple[str, ...] = ()) -> Decision:
-        """``history``: the recent messages; ``user_turns``: the user's earlier messages (a request split over turns)."""
-        ctx = PolicyContext(stage=stage, conversation_id=conversation_id, history=history, user_turns=user_turns)
+                    user_turns: tuple[str, ...] = (), reply_before: str = "") -> Decision:
+        """``history``: the recent messages; ``user_turns``: the user's earlier messages (a request split over turns);
+        ``reply_before``: the reply's text shown before this piece of it."""
+        ctx = PolicyContext(stage=stage, conversation_id=conversation_id, history=history, user_turns=user_turns,
+                            reply_before=reply_before)
         if not self.policies.policies(stage):
             return self.policies.check(text, ctx)  # cheap: no policies, no thread hop
         decision = await self.policies.acheck(text, ctx)

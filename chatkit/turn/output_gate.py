@@ -95,7 +95,8 @@ class OutputGate:
                                                   (early and not released and first_release(buffer, early))):
                             whole = cut == next_release(buffer)
                             text, buffer = shown + buffer[:cut], buffer[cut:]
-                            decision = await self.moderator.check(text, Stage.OUTPUT, conversation_id, history)
+                            decision = await self.moderator.check(text, Stage.OUTPUT, conversation_id, history,
+                                                                  reply_before=_before(released, shown))
                             if not whole and decision.action > Action.FLAG:
                                 # the early piece, cut before its sentence ended (often inside a word: "Che" of
                                 # "Cheese" scored as an insult), stops nothing: its sentence, checked whole before
@@ -114,7 +115,8 @@ class OutputGate:
                         buffer = complete_sentences(buffer) if released else end_cleanly(buffer)
                     if failed is None and buffer.strip():  # the last sentence, with its start if that was shown
                         text = shown + buffer
-                        decision = await self.moderator.check(text, Stage.OUTPUT, conversation_id, history)
+                        decision = await self.moderator.check(text, Stage.OUTPUT, conversation_id, history,
+                                                              reply_before=_before(released, shown))
                         verdicts += _audit(decision, text, attempt, len(released))
                         failed = _release(decision, released, len(shown))
                         message = decision.refusal if failed == Action.RESPOND else message
@@ -149,6 +151,11 @@ class OutputGate:
             yield text
         yield GateResult(text, finish_reason, verdicts, completion_tokens, generate_s,
                          generation.first_token_s if generation is not None else None)
+
+
+def _before(released: list[str], shown: str) -> str:
+    """The reply's text shown before the sentence now checked (its own first piece, if shown early, is part of it)."""
+    return "".join(released[:-1] if shown else released)
 
 
 def _audit(decision: Decision, text: str, attempt: int, part: int) -> tuple[Verdict, ...]:

@@ -8,7 +8,7 @@ import pytest
 from fakes import Recorder, ScriptedGenerator
 
 from chatkit import ChatBot, MemoryStore, Settings
-from chatkit.policies.base import Action, PolicySet
+from chatkit.policies.base import Action, PolicyContext, PolicySet, Verdict
 from chatkit.policies.function import FunctionPolicy
 from chatkit.policies.language import LanguagePolicy
 from chatkit.policies.pii import PIIPolicy
@@ -213,3 +213,30 @@ async def test_a_one_word_reply_is_shown_once() -> None:
     stream = bot.stream("u", "hi")
     assert [piece async for piece in stream] == ["Hello"]
     assert recorder.seen == ["Hello"] and stream.reply is not None and stream.reply.text == "Hello"
+
+
+class ContextRecorder:
+    """Notes each text with the reply's text shown before it, as the output policies get them."""
+
+    name = "context-recorder"
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def check(self, text: str, ctx: PolicyContext) -> Verdict:
+        self.seen.append((text, ctx.reply_before))
+        return Verdict(self.name, Action.ALLOW, 0.0)
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_each_sentence_is_checked_with_the_reply_before_it(streamed: bool) -> None:
+    # "They ..." is read with what it refers to (policies/referents.py); an early first piece is not "before" its sentence
+    recorder = ContextRecorder()
+    bot = bot_with(ScriptedGenerator("Bees collect nectar. They store it in cells. Then they rest."), output=[recorder])
+    if streamed:
+        assert "".join([piece async for piece in bot.stream("u", "how do bees make honey?")]).startswith("Bees")
+    else:
+        await bot.reply("u", "how do bees make honey?")
+    expected = [("Bees collect nectar. ", ""), ("They store it in cells. ", "Bees collect nectar. "),
+                ("Then they rest.", "Bees collect nectar. They store it in cells. ")]
+    assert recorder.seen == ([("Bees ", "")] if streamed else []) + expected
