@@ -9,7 +9,8 @@
 - bench/functional/hazards.tsv, written apart from the training data: per category and functionality,
   unsafe cases caught and look-alikes wrongly caught; requests split over two user turns;
 - self-harm: the share answered with the care message rather than a refusal;
-- ordinary chat turns (held-out chitchat) acted on; latency of the default input policies per message;
+- ordinary chat turns (held-out chitchat, each with the user's turn before it) acted on; latency of the default input
+  policies per message;
 - with --gates, the headline figures again at each threshold of the guard's unsafe gate (each text scored once);
 - with --errors, every text the policies got wrong (missed, harmless caught, chat flagged) with the verdicts.
 Prints tables, writes JSON and a PNG.
@@ -184,9 +185,11 @@ def small_talk(policies: PolicySet) -> dict[str, object]:
     return out
 
 
-def chat_user_turns() -> list[str]:
-    """The users' side of held-out chitchat: what ordinary chat looks like to the input policies."""
-    return [t for turns in heldout_conversations() for t in turns[0::2]][:1500]
+def chat_user_turns() -> list[tuple[str, tuple[str, ...]]]:
+    """The users' side of held-out chitchat, each with that user's turn before it (the input policies read the two
+    together, for a request split over turns): what ordinary chat looks like to the input stage."""
+    return [(turns[i], (turns[i - 2],) if i >= 2 else ()) for turns in heldout_conversations()
+            for i in range(0, len(turns), 2)][:1500]
 
 
 def latency(policies: PolicySet, texts: list[str]) -> dict[str, float]:
@@ -203,10 +206,11 @@ def latency(policies: PolicySet, texts: list[str]) -> dict[str, float]:
 def run(policies: PolicySet, eval_dir: Path, wrong: Errors | None = None) -> dict[str, object]:
     """The figures; ``wrong``, where given, collects every text the policies got wrong, with the verdicts."""
     chat = chat_user_turns()
-    chat_decisions = [check(policies, t) for t in chat]
+    chat_decisions = [check(policies, t, earlier) for t, earlier in chat]
     if wrong is not None:
-        wrong["chat_user_turns/flagged"] = [{"text": t, "verdicts": describe(d)}
-                                            for t, d in zip(chat, chat_decisions, strict=True) if d.action >= Action.FLAG]
+        wrong["chat_user_turns/flagged"] = [{"turns": [*earlier, t], "verdicts": describe(d)}
+                                            for (t, earlier), d in zip(chat, chat_decisions, strict=True)
+                                            if d.action >= Action.FLAG]
     short = [t for t, _, _ in development(eval_dir) if len(t.split()) <= 45][:300]
     results: dict[str, object] = {"development": development_sets(policies, eval_dir, wrong)}
     results["functional"] = functional(policies, wrong)
@@ -214,7 +218,7 @@ def run(policies: PolicySet, eval_dir: Path, wrong: Errors | None = None) -> dic
     results["chat_user_turns"] = {"n": len(chat), "flagged_or_more": rate([d.action >= Action.FLAG for d in chat_decisions]),
                                   "caught": rate([caught(d) for d in chat_decisions]),
                                   "flagged_by": deciders(chat_decisions, Action.FLAG)}
-    results["latency_input_policies"] = latency(policies, short + chat[:200])
+    results["latency_input_policies"] = latency(policies, short + [t for t, _ in chat[:200]])
     return results
 
 
@@ -249,7 +253,7 @@ def gate_sweep(policies: PolicySet, eval_dir: Path, gates: list[float]) -> list[
     for gate in gates:
         hazard._thresholds["unsafe"] = gate
         dev, f = development_sets(policies, eval_dir), functional(policies)
-        chat_decisions = [check(policies, t) for t in chat]
+        chat_decisions = [check(policies, t, earlier) for t, earlier in chat]
         talk = small_talk(policies)
         src, o = dev["by_source"], dev["overall"]
         rows.append({"gate": gate, "precision": o["precision"], "recall": o["recall"], "f1": o["f1"],
