@@ -176,11 +176,10 @@ def main() -> None:
     args = ap.parse_args()
     policies = policies_from_settings(Settings(), load=True)
     results: dict[str, object] = {"functional": functional(policies, random.Random(0)), "context": context_check(policies)}
-    conversations = heldout_conversations()
-    chat = [t for turns in conversations for t in turns[1::2]]
     # each reply with the message it answers, as a turn checks it, where that message passed the input policies (a
     # refused or answered-with-care message gets no reply to check)
-    pairs = [(turns[i - 1], turns[i]) for turns in conversations for i in range(1, len(turns), 2)]
+    pairs = [(turns[i - 1], turns[i]) for turns in heldout_conversations() for i in range(1, len(turns), 2)]
+    chat = [reply for _, reply in pairs]
     reached = [(asked, reply) for asked, reply in pairs
                if policies.check(asked, PolicyContext(Stage.INPUT)).action < Action.BLOCK]
     replies = [policies.check(reply, PolicyContext(Stage.OUTPUT, history=(asked,))) for asked, reply in reached]
