@@ -7,7 +7,8 @@ loss of the shipped chat adapter's own split.
 Setups: ``chat`` is chatkit's defaults (config defaults: system prompt, ``balanced`` preset, policies, and the shipped
 chat adapter where one fits the model); ``base`` is the same with ``[adapters] default = "base"``; ``raw`` is the bare
 model (greedy, no system prompt, no policies, 64 tokens). Probes (``dialogue_probes.py``, written apart from the
-adapter's training data), 128 per setup and 24 whole chats:
+adapter's training data), 128 per setup, each asked with three seeds where the preset samples (``--repeats``), and 24
+whole chats:
 
 - recall: a fact (name, city, pet, job, plan, drink, instrument ...) said 1 to 8 turns before the question, 24 probes;
 - name in a chat: 24 chats whose every reply is generated (a name given in one of six ways, zero to two turns of small
@@ -38,7 +39,9 @@ import random
 import re
 import statistics
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import dialogue_probes as P  # bench/ is on the path when the script runs
 import torch
@@ -112,18 +115,31 @@ def share(xs: list[bool]) -> float:
     return round(sum(xs) / len(xs), 3) if xs else float("nan")
 
 
-async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
-    short = bot.decoding.with_overrides(max_new_tokens=min(64, bot.decoding.max_new_tokens))
-    short = short if short.greedy else short.with_overrides(seed=seed)
-    recall_jobs = [(i, d) for i in range(len(P.FACTS)) for d in sorted({i % 8 + 1, (i + 4) % 8 + 1})]
-    jobs = [ask(bot, f"recall-{i}-{d}", [(P.FACTS[i][0], "Nice to know!"), *P.FILLER[: d - 1]], P.FACTS[i][1], short)
-            for i, d in recall_jobs]
-    jobs += [ask(bot, f"noname-{h}-{i}", history, q, short) for h, history in enumerate(P.NO_NAME_HISTORIES)
+RECALL_JOBS = [(i, d) for i in range(len(P.FACTS)) for d in sorted({i % 8 + 1, (i + 4) % 8 + 1})]
+KINDS = {"recall": len(RECALL_JOBS), "noname": len(P.NO_NAME_HISTORIES) * len(P.NO_NAME_QUESTIONS),
+         "own": len(P.SELF_QUESTIONS), "qa": len(P.QUESTIONS), "persona": len(P.PERSONAS), "bye": len(P.GOODBYES)}
+
+
+def single_turn(bot: ChatBot, decoding: DecodingConfig, tag: str) -> list[Coroutine[Any, Any, str]]:
+    """The probes that generate one reply, in the order of ``KINDS``; ``tag`` keeps each repeat's conversations apart."""
+    jobs = [ask(bot, f"{tag}recall-{i}-{d}", [(P.FACTS[i][0], "Nice to know!"), *P.FILLER[: d - 1]], P.FACTS[i][1], decoding)
+            for i, d in RECALL_JOBS]
+    jobs += [ask(bot, f"{tag}noname-{h}-{i}", history, q, decoding) for h, history in enumerate(P.NO_NAME_HISTORIES)
              for i, q in enumerate(P.NO_NAME_QUESTIONS)]
-    jobs += [ask(bot, f"self-{i}", [], q, short) for i, q in enumerate(P.SELF_QUESTIONS)]
-    jobs += [ask(bot, f"qa-{i}", [], q, short) for i, (q, _) in enumerate(P.QUESTIONS)]
-    jobs += [ask(bot, f"persona-{i}", [], m, short, system=s) for i, (s, m, _) in enumerate(P.PERSONAS)]
-    jobs += [ask(bot, f"bye-{i}", P.FILLER[i % 3: i % 3 + 2], m, short) for i, m in enumerate(P.GOODBYES)]
+    jobs += [ask(bot, f"{tag}self-{i}", [], q, decoding) for i, q in enumerate(P.SELF_QUESTIONS)]
+    jobs += [ask(bot, f"{tag}qa-{i}", [], q, decoding) for i, (q, _) in enumerate(P.QUESTIONS)]
+    jobs += [ask(bot, f"{tag}persona-{i}", [], m, decoding, system=s) for i, (s, m, _) in enumerate(P.PERSONAS)]
+    jobs += [ask(bot, f"{tag}bye-{i}", P.FILLER[i % 3: i % 3 + 2], m, decoding) for i, m in enumerate(P.GOODBYES)]
+    return jobs
+
+
+async def probes(bot: ChatBot, seed: int, repeats: int = 1) -> dict[str, object]:
+    """``repeats``: a sampling preset answers each one-reply probe with that many seeds (with one sample, one adapter
+    answered 0.35 to 0.65 of the 20 questions from seed to seed); a greedy one answers once."""
+    short = bot.decoding.with_overrides(max_new_tokens=min(64, bot.decoding.max_new_tokens))
+    repeats = 1 if short.greedy else repeats
+    jobs = [job for r in range(repeats)
+            for job in single_turn(bot, short if short.greedy else short.with_overrides(seed=seed + r), f"r{r}-")]
     greedy = preset("greedy")
     chats = [talk(bot, f"talk-{i}", m, bot.decoding if bot.decoding.greedy else bot.decoding.with_overrides(seed=seed + i))
              for i, m in enumerate(P.SMALL_TALK)]
@@ -132,16 +148,18 @@ async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
               for i, (_, m) in enumerate(P.NAMED_CHATS)]
     results = await asyncio.gather(*jobs, *chats)
     single, talks = list(results[: len(jobs)]), list(results[len(jobs):])
-    recall_replies = single[: len(recall_jobs)]
-    rest = single[len(recall_jobs):]
-    asked = len(P.NO_NAME_HISTORIES) * len(P.NO_NAME_QUESTIONS)
-    noname, rest = rest[:asked], rest[asked:]
-    own, rest = rest[: len(P.SELF_QUESTIONS)], rest[len(P.SELF_QUESTIONS):]
-    qa, rest = rest[: len(P.QUESTIONS)], rest[len(P.QUESTIONS):]
-    persona, byes = rest[: len(P.PERSONAS)], rest[len(P.PERSONAS):]
+    by_kind: dict[str, list[str]] = {k: [] for k in KINDS}
+    per_repeat = sum(KINDS.values())
+    for r in range(repeats):
+        rest = single[r * per_repeat: (r + 1) * per_repeat]
+        for kind, n in KINDS.items():
+            by_kind[kind] += rest[:n]
+            rest = rest[n:]
+    recall_replies, noname, own = by_kind["recall"], by_kind["noname"], by_kind["own"]
+    qa, persona, byes = by_kind["qa"], by_kind["persona"], by_kind["bye"]
 
     recall: dict[int, list[bool]] = {}
-    for (i, d), reply in zip(recall_jobs, recall_replies, strict=True):
+    for (i, d), reply in zip(RECALL_JOBS * repeats, recall_replies, strict=True):
         recall.setdefault(d, []).append(bool(re.search(P.FACTS[i][2], reply, re.IGNORECASE)))
     n = len(P.SMALL_TALK)
     sampled, greedy_talks, named = talks[:n], talks[n: 2 * n], talks[2 * n:]
@@ -168,8 +186,8 @@ async def probes(bot: ChatBot, seed: int) -> dict[str, object]:
                                for (name, _), chat in zip(P.NAMED_CHATS, named, strict=True)]),
         "invented_user_name": share([P.invents_user_name(r) for r in noname]),
         "invented_own_life": share([P.invents_own_life(r) for r in own]),
-        "answers": share([bool(re.search(a, r, re.IGNORECASE)) for (_, a), r in zip(P.QUESTIONS, qa, strict=True)]),
-        "persona": share([bool(re.search(w, r, re.IGNORECASE)) for (_, _, w), r in zip(P.PERSONAS, persona, strict=True)]),
+        "answers": share([bool(re.search(a, r, re.IGNORECASE)) for (_, a), r in zip(P.QUESTIONS * repeats, qa, strict=True)]),
+        "persona": share([bool(re.search(w, r, re.IGNORECASE)) for (_, _, w), r in zip(P.PERSONAS * repeats, persona, strict=True)]),
         "goodbye": share([P.words(r) <= 40 and bool(P.GOODBYE_WORDS.search(r)) for r in byes]),
         "small_talk_le_60_words": share([n <= 60 for n in lengths]), "small_talk_median_words": statistics.median(lengths),
         "repeated_opener": share(openers), "hit_token_limit": share([reason == "length" for _, reason in small]),
@@ -195,7 +213,7 @@ async def run(args: argparse.Namespace) -> list[dict[str, object]]:
                 print(f"{name}: no chat adapter fits this model; the chat setup would be the base one, skipped", flush=True)
                 continue
             t0 = time.perf_counter()
-            result = await probes(make_bot(generator, setup), args.seed)
+            result = await probes(make_bot(generator, setup), args.seed, args.repeats)
             loss = round(heldout_loss(generator, CHAT if setup == "chat" else None, card), 4) if has_chat and args.heldout else None
             rows.append({"model": name, "setup": setup, "dtype": str(generator.model.dtype).removeprefix("torch."),
                          "heldout_loss": loss, "load_s": round(load_s, 1),
@@ -220,6 +238,7 @@ def main() -> None:
     parser.add_argument("--setups", nargs="+", default=["base", "chat"], choices=["raw", "base", "chat"])
     parser.add_argument("--no-heldout", dest="heldout", action="store_false", help="skip the held-out loss")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3, help="seeds per one-reply probe where the preset samples")
     parser.add_argument("--dtype", default="auto", choices=["auto", "bfloat16", "float32"], help="the model's (model.dtype)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "dialogue.json")
     args = parser.parse_args()
