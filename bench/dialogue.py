@@ -7,8 +7,8 @@ loss of the shipped chat adapter's own split.
 Setups: ``chat`` is chatkit's defaults (config defaults: system prompt, ``balanced`` preset, policies, and the shipped
 chat adapter where one fits the model); ``base`` is the same with ``[adapters] default = "base"``; ``raw`` is the bare
 model (greedy, no system prompt, no policies, 64 tokens). Probes (``dialogue_probes.py``, written apart from the
-adapter's training data), 128 per setup, each asked with three seeds where the preset samples (``--repeats``), and 24
-whole chats:
+adapter's training data), 128 per setup (the 88 that generate one reply each asked with three seeds where the preset
+samples, ``--repeats``) and 24 whole chats:
 
 - recall: a fact (name, city, pet, job, plan, drink, instrument ...) said 1 to 8 turns before the question, 24 probes;
 - name in a chat: 24 chats whose every reply is generated (a name given in one of six ways, zero to two turns of small

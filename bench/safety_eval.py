@@ -180,8 +180,8 @@ def main() -> None:
     # refused or answered-with-care message gets no reply to check)
     pairs = [(turns[i - 1], turns[i]) for turns in heldout_conversations() for i in range(1, len(turns), 2)]
     chat = [reply for _, reply in pairs]
-    reached = [(asked, reply) for asked, reply in pairs
-               if policies.check(asked, PolicyContext(Stage.INPUT)).action < Action.BLOCK]
+    inputs = decide(policies, [question for question, _ in pairs], Stage.INPUT)
+    reached = [pair for pair, d in zip(pairs, inputs, strict=True) if d.action < Action.BLOCK]
     replies = [policies.check(reply, PolicyContext(Stage.OUTPUT, history=(asked,))) for asked, reply in reached]
     results["chat_replies_false_positives"] = {
         "n": len(chat), "answered": len(reached),
