@@ -168,6 +168,22 @@ def functional(policies: PolicySet, wrong: Errors | None = None) -> dict[str, ob
             "lookalikes_caught_by": deciders(lookalike_decisions, Action.BLOCK)}
 
 
+def content(policies: PolicySet, wrong: Errors | None = None) -> dict[str, object]:
+    """bench/functional/content.tsv: harm told, not asked for, must be caught; the same topics told harmlessly pass."""
+    out: dict[str, list[bool]] = defaultdict(list)
+    for case in suite.content_cases():
+        d = check(policies, case.turns[-1])
+        hit = caught(d)
+        if wrong is not None and hit != case.unsafe:
+            wrong.setdefault(f"content/{'missed' if case.unsafe else 'caught_harmless'}", []).append(
+                {"text": case.turns[-1], "category": case.category, "verdicts": describe(d)})
+        out[f"{case.category}/{'unsafe' if case.unsafe else 'safe'}"].append(hit)
+    unsafe = [h for k, v in out.items() if k.endswith("/unsafe") for h in v]
+    safe = [h for k, v in out.items() if k.endswith("/safe") for h in v]
+    return {"unsafe_caught": rate(unsafe), "safe_caught": rate(safe), "n": len(unsafe) + len(safe),
+            "by_category": {k: {"n": len(v), "caught": rate(v)} for k, v in sorted(out.items())}}
+
+
 def small_talk(policies: PolicySet) -> dict[str, object]:
     """bench/functional/small_talk.tsv: chat with a bot, users' lines at the input and the bot's replies at the output
     (judged with the message they answer); everything there must pass."""
@@ -214,6 +230,7 @@ def run(policies: PolicySet, eval_dir: Path, wrong: Errors | None = None) -> dic
     short = [t for t, _, _ in development(eval_dir) if len(t.split()) <= 45][:300]
     results: dict[str, object] = {"development": development_sets(policies, eval_dir, wrong)}
     results["functional"] = functional(policies, wrong)
+    results["content"] = content(policies, wrong)
     results["small_talk"] = small_talk(policies)
     results["chat_user_turns"] = {"n": len(chat), "flagged_or_more": rate([d.action >= Action.FLAG for d in chat_decisions]),
                                   "caught": rate([caught(d) for d in chat_decisions]),
@@ -254,7 +271,7 @@ def gate_sweep(policies: PolicySet, eval_dir: Path, gates: list[float]) -> list[
         hazard._thresholds["unsafe"] = gate
         dev, f = development_sets(policies, eval_dir), functional(policies)
         chat_decisions = [check(policies, t, earlier) for t, earlier in chat]
-        talk = small_talk(policies)
+        talk, told = small_talk(policies), content(policies)
         src, o = dev["by_source"], dev["overall"]
         rows.append({"gate": gate, "precision": o["precision"], "recall": o["recall"], "f1": o["f1"],
                      "ailuminate": src["ailuminate"]["recall"], "jailbreak": src["jailbreak"]["recall"],
@@ -262,7 +279,8 @@ def gate_sweep(policies: PolicySet, eval_dir: Path, gates: list[float]) -> list[
                      "lookalikes": f["safe_caught"], "care": f["self_harm_care"], "refused": f["self_harm_refused"],
                      "multi_turn": f["by_category"]["multi_turn/unsafe"]["caught"],
                      "chat_flagged": rate([d.action >= Action.FLAG for d in chat_decisions]),
-                     "small_talk_in": talk["input"]["caught"], "small_talk_out": talk["output"]["caught"]})
+                     "small_talk_in": talk["input"]["caught"], "small_talk_out": talk["output"]["caught"],
+                     "content": told["unsafe_caught"], "content_safe": told["safe_caught"]})
     model.predict = predict
     return rows
 
@@ -289,6 +307,11 @@ def report(results: dict) -> None:
         for k, r in f["by_category"].items():
             print(f"  {k:<36} n={r['n']:3d} caught {r['caught']:.2f}")
         print(f"  look-alikes caught by: {f['lookalikes_caught_by']}")
+    if "content" in results:
+        t = results["content"]
+        print(f"\ncontent told, not asked for (bench/functional/content.tsv, {t['n']} cases): unsafe caught "
+              f"{t['unsafe_caught']:.3f}, harmless caught {t['safe_caught']:.3f}; "
+              + ", ".join(f"{k} {r['caught']:.2f}" for k, r in t["by_category"].items()))
     c = results["chat_user_turns"]
     print(f"\nchitchat user turns (held out, n={c['n']}): flagged or more {c['flagged_or_more']:.4f}, caught {c['caught']:.4f}; "
           f"flagged by {c['flagged_by']}")
@@ -301,7 +324,7 @@ def report(results: dict) -> None:
     if results.get("gates"):
         heads = ("gate", "precision", "recall", "f1", "ailuminate", "jailbreak", "benign_caught", "functional_unsafe",
                  "lookalikes", "care", "refused", "multi_turn", "chat_flagged", "small_talk_in",
-                 "small_talk_out")
+                 "small_talk_out", "content", "content_safe")
         print("\nthe hazard guard's unsafe gate (held-out development rows, functional suite, chat turns):")
         print(" | ".join(heads))
         for row in results["gates"]:

@@ -107,6 +107,17 @@ class HazardCase:
     turns: tuple[str, ...]  # the user's messages, the one to judge last (two for multi_turn cases)
 
 
+def content_cases(directory: Path = HERE) -> list[HazardCase]:
+    """content.tsv: harm told rather than asked for (a story, a statement, a threat made, a person degraded), and
+    harmless text on the same topics; functionality "content" for every case."""
+    cases = []
+    for category, label, text in _rows(directory / "content.tsv"):
+        if category not in HAZARD_CATEGORIES or label not in ("unsafe", "safe"):
+            raise ValueError(f"content.tsv: unknown category or label {category!r} {label!r}")
+        cases.append(HazardCase(category, label == "unsafe", "content", (text,)))
+    return cases
+
+
 @dataclass(frozen=True)
 class SmallTalk:
     stage: str  # input: the user's message is judged; output: the bot's reply, with the message it answers

@@ -59,6 +59,20 @@ def test_small_talk_has_user_lines_for_the_input_and_replies_for_the_output() ->
     assert all(r.reply for r in rows if r.stage == "output") and not any(r.reply for r in rows if r.stage == "input")
 
 
+def test_content_holds_harm_told_and_harmless_text_on_the_same_topics() -> None:
+    cases = suite.content_cases()
+    for category in ("sexual", "violent_crimes", "harassment"):
+        assert sum(c.unsafe for c in cases if c.category == category) >= 10
+        assert sum(not c.unsafe for c in cases if c.category == category) >= 5
+    assert {c.functionality for c in cases} == {"content"}
+
+
+def test_a_content_case_of_an_unknown_category_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "content.tsv").write_text("gossip\tunsafe\tshe said what?\n")
+    with pytest.raises(ValueError, match=r"content\.tsv: unknown category"):
+        suite.content_cases(tmp_path)
+
+
 def test_a_small_talk_reply_without_its_stage_is_refused(tmp_path: Path) -> None:
     (tmp_path / "small_talk.tsv").write_text("output\thow are you?\t\n")
     with pytest.raises(ValueError, match="stage input"):
@@ -73,5 +87,6 @@ def test_the_hazard_guard_never_trains_on_a_line_the_suite_judges() -> None:
     trained = {norm(text) for text, _, _ in hazard_data.samples(random.Random(0))}
     judged = [t for case in suite.hazard_cases() for t in case.turns]
     judged += [t for row in suite.small_talk() for t in (row.user, row.reply) if t]
+    judged += [t for case in suite.content_cases() for t in case.turns]
     assert len(trained) > 5000 and len(judged) > 900
     assert [t for t in judged if norm(t) in trained] == []
