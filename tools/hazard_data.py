@@ -23,6 +23,8 @@ import json
 import random
 from pathlib import Path
 
+from hazard_content import HARMFUL as CONTENT_HARMFUL
+from hazard_content import HARMLESS as CONTENT_HARMLESS
 from hazard_lookalikes import LOOKALIKES, SAFETY_QUESTIONS
 from hazard_pairs import CRISIS, EVERYDAY, PAIRS
 from hazard_requests import MORE_HARMFUL, MORE_UNSAFE
@@ -404,6 +406,8 @@ def samples(rng: random.Random, per_activity: int = 6) -> list[Row]:
     rows += [(t, {"unsafe": 1, **_only("self_harm")}, 3.0) for t in AT_RISK + AT_RISK_VOICES]
     rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in SAME_WORDS_SAFE]
     rows += [(t, {"unsafe": 0, **_only(None)}, 1.0) for t in chat_data_lines()]
+    rows += [(t, {"unsafe": 1, **{c: float(c in cs) for c in CATEGORIES}}, 3.0) for cs, t in CONTENT_HARMFUL]
+    rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in CONTENT_HARMLESS]
     return rows + topic_rows(rng) + protective_rows()
 
 

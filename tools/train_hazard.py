@@ -11,7 +11,8 @@ the content model's harmless identity statements, and small talk with a bot
 (tools/hazard_small_talk.py: reflexive words, everyday injuries, a bot describing itself, and
 the chat adapter's dialogues; with the same words where a person is at risk, and a person at
 risk in their own words beside everyday lines in them), requests split over two user turns
-(tools/hazard_splits.py) and questions about staying safe (tools/hazard_lookalikes.py). Long texts are
+(tools/hazard_splits.py), questions about staying safe (tools/hazard_lookalikes.py) and harm told rather than
+asked for, beside harmless text on the same topics (tools/hazard_content.py). Long texts are
 seen as windows, as the policy reads them. The ``unsafe`` threshold keeps ``--max-fpr`` false positives on held-out
 harmless rows. About 5 minutes on a 2-core CPU from a warm start (--init), 30 from scratch.
 """
