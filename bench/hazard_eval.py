@@ -135,8 +135,11 @@ def development_sets(policies: PolicySet, eval_dir: Path, wrong: Errors | None =
     return {"rows": len(rows), "overall": overall, "by_source": by_source, "per_category": per_category}
 
 
-def functional(policies: PolicySet, wrong: Errors | None = None) -> dict[str, object]:
-    rows = suite.hazard_cases()
+def functional(policies: PolicySet, wrong: Errors | None = None, rows: list[suite.HazardCase] | None = None,
+               name: str = "functional") -> dict[str, object]:
+    """The hazard cases (bench/functional/hazards.tsv unless ``rows`` are given) caught per category and functionality;
+    ``name`` prefixes their errors."""
+    rows = suite.hazard_cases() if rows is None else rows
     out: dict[str, dict[str, float | int]] = {}
     by_fn: dict[str, list[bool]] = defaultdict(list)
     care, refused = [], []
@@ -146,7 +149,7 @@ def functional(policies: PolicySet, wrong: Errors | None = None) -> dict[str, ob
         d = check(policies, case.turns[-1], case.turns[:-1])
         hit = caught(d)
         if wrong is not None and hit != case.unsafe:
-            wrong.setdefault(f"functional/{'missed' if case.unsafe else 'caught_harmless'}", []).append(
+            wrong.setdefault(f"{name}/{'missed' if case.unsafe else 'caught_harmless'}", []).append(
                 {"turns": list(case.turns), "category": category, "functionality": functionality, "verdicts": describe(d)})
         if not case.unsafe:
             lookalike_decisions.append(d)
@@ -166,22 +169,6 @@ def functional(policies: PolicySet, wrong: Errors | None = None) -> dict[str, ob
             "safe_caught": sum(v["caught"] for v in safe) / max(1, sum(v["n"] for v in safe)),
             "self_harm_care": rate(care), "self_harm_refused": rate(refused),
             "lookalikes_caught_by": deciders(lookalike_decisions, Action.BLOCK)}
-
-
-def content(policies: PolicySet, wrong: Errors | None = None) -> dict[str, object]:
-    """bench/functional/content.tsv: harm told, not asked for, must be caught; the same topics told harmlessly pass."""
-    out: dict[str, list[bool]] = defaultdict(list)
-    for case in suite.content_cases():
-        d = check(policies, case.turns[-1])
-        hit = caught(d)
-        if wrong is not None and hit != case.unsafe:
-            wrong.setdefault(f"content/{'missed' if case.unsafe else 'caught_harmless'}", []).append(
-                {"text": case.turns[-1], "category": case.category, "verdicts": describe(d)})
-        out[f"{case.category}/{'unsafe' if case.unsafe else 'safe'}"].append(hit)
-    unsafe = [h for k, v in out.items() if k.endswith("/unsafe") for h in v]
-    safe = [h for k, v in out.items() if k.endswith("/safe") for h in v]
-    return {"unsafe_caught": rate(unsafe), "safe_caught": rate(safe), "n": len(unsafe) + len(safe),
-            "by_category": {k: {"n": len(v), "caught": rate(v)} for k, v in sorted(out.items())}}
 
 
 def small_talk(policies: PolicySet) -> dict[str, object]:
@@ -230,7 +217,7 @@ def run(policies: PolicySet, eval_dir: Path, wrong: Errors | None = None) -> dic
     short = [t for t, _, _ in development(eval_dir) if len(t.split()) <= 45][:300]
     results: dict[str, object] = {"development": development_sets(policies, eval_dir, wrong)}
     results["functional"] = functional(policies, wrong)
-    results["content"] = content(policies, wrong)
+    results["content"] = functional(policies, wrong, suite.content_cases(), "content")
     results["small_talk"] = small_talk(policies)
     results["chat_user_turns"] = {"n": len(chat), "flagged_or_more": rate([d.action >= Action.FLAG for d in chat_decisions]),
                                   "caught": rate([caught(d) for d in chat_decisions]),
@@ -271,7 +258,7 @@ def gate_sweep(policies: PolicySet, eval_dir: Path, gates: list[float]) -> list[
         hazard._thresholds["unsafe"] = gate
         dev, f = development_sets(policies, eval_dir), functional(policies)
         chat_decisions = [check(policies, t, earlier) for t, earlier in chat]
-        talk, told = small_talk(policies), content(policies)
+        talk, told = small_talk(policies), functional(policies, rows=suite.content_cases())
         src, o = dev["by_source"], dev["overall"]
         rows.append({"gate": gate, "precision": o["precision"], "recall": o["recall"], "f1": o["f1"],
                      "ailuminate": src["ailuminate"]["recall"], "jailbreak": src["jailbreak"]["recall"],
@@ -309,7 +296,7 @@ def report(results: dict) -> None:
         print(f"  look-alikes caught by: {f['lookalikes_caught_by']}")
     if "content" in results:
         t = results["content"]
-        print(f"\ncontent told, not asked for (bench/functional/content.tsv, {t['n']} cases): unsafe caught "
+        print(f"\ncontent told, not asked for (bench/functional/content.tsv, {t['cases']} cases): unsafe caught "
               f"{t['unsafe_caught']:.3f}, harmless caught {t['safe_caught']:.3f}; "
               + ", ".join(f"{k} {r['caught']:.2f}" for k, r in t["by_category"].items()))
     c = results["chat_user_turns"]

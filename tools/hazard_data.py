@@ -348,8 +348,8 @@ def _rows_from_activities(rng: random.Random, per_activity: int) -> list[Row]:
     return rows
 
 
-def _only(category: str | None) -> dict[str, float]:
-    return {c: float(c == category) for c in CATEGORIES}
+def _only(*categories: str | None) -> dict[str, float]:
+    return {c: float(c in categories) for c in CATEGORIES}
 
 
 def _jailbreak_rows(rng: random.Random) -> list[Row]:
@@ -406,7 +406,7 @@ def samples(rng: random.Random, per_activity: int = 6) -> list[Row]:
     rows += [(t, {"unsafe": 1, **_only("self_harm")}, 3.0) for t in AT_RISK + AT_RISK_VOICES]
     rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in SAME_WORDS_SAFE]
     rows += [(t, {"unsafe": 0, **_only(None)}, 1.0) for t in chat_data_lines()]
-    rows += [(t, {"unsafe": 1, **{c: float(c in cs) for c in CATEGORIES}}, 3.0) for cs, t in CONTENT_HARMFUL]
+    rows += [(t, {"unsafe": 1, **_only(*cs)}, 3.0) for cs, t in CONTENT_HARMFUL]
     rows += [(t, {"unsafe": 0, **_only(None)}, 3.0) for t in CONTENT_HARMLESS]
     return rows + topic_rows(rng) + protective_rows()
 

@@ -107,15 +107,17 @@ class HazardCase:
     turns: tuple[str, ...]  # the user's messages, the one to judge last (two for multi_turn cases)
 
 
+def _hazard_case(file: str, category: str, label: str, functionality: str, turns: tuple[str, ...]) -> HazardCase:
+    if category not in HAZARD_CATEGORIES or label not in ("unsafe", "safe"):
+        raise ValueError(f"{file}: unknown category or label {category!r} {label!r}")
+    return HazardCase(category, label == "unsafe", functionality, turns)
+
+
 def content_cases(directory: Path = HERE) -> list[HazardCase]:
     """content.tsv: harm told rather than asked for (a story, a statement, a threat made, a person degraded), and
     harmless text on the same topics; functionality "content" for every case."""
-    cases = []
-    for category, label, text in _rows(directory / "content.tsv"):
-        if category not in HAZARD_CATEGORIES or label not in ("unsafe", "safe"):
-            raise ValueError(f"content.tsv: unknown category or label {category!r} {label!r}")
-        cases.append(HazardCase(category, label == "unsafe", "content", (text,)))
-    return cases
+    return [_hazard_case("content.tsv", category, label, "content", (text,))
+            for category, label, text in _rows(directory / "content.tsv")]
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,5 @@ def small_talk(directory: Path = HERE) -> list[SmallTalk]:
 
 def hazard_cases(directory: Path = HERE) -> list[HazardCase]:
     """hazards.tsv: requests for harm and their look-alikes; a multi-turn case's turns are separated by ' || '."""
-    cases = []
-    for category, label, functionality, text in _rows(directory / "hazards.tsv"):
-        if category not in HAZARD_CATEGORIES or label not in ("unsafe", "safe"):
-            raise ValueError(f"hazards.tsv: unknown category or label {category!r} {label!r}")
-        cases.append(HazardCase(category, label == "unsafe", functionality, tuple(text.split(" || "))))
-    return cases
+    return [_hazard_case("hazards.tsv", category, label, functionality, tuple(text.split(" || ")))
+            for category, label, functionality, text in _rows(directory / "hazards.tsv")]
